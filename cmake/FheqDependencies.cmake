@@ -1,0 +1,15 @@
+# Every dependency comes from a Debian package (scripts/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)          # must precede ONNX: its targets reference protobuf
+find_package(ONNX REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(OpenSSL REQUIRED)           # AES-128-CTR for the CSPRNG (EVP uses AES-NI)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
+if(FHEQ_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(FHEQ_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,5 @@
+// Umbrella header: the whole public API of fheq.
+#pragma once
+
+#include "fheq/error.h"
+#include "fheq/tensor.h"
