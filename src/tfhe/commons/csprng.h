@@ -1,0 +1,47 @@
+// Cryptographically secure pseudo-random generator: AES-128 in counter mode
+// (as tfhe-rs's seeded generators), through OpenSSL EVP so AES-NI is used.
+// Seeds come from the OS (getrandom). A generator can be forked into independent
+// child streams so key generation can run in parallel reproducibly.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace fheq::tfhe {
+
+using Seed = std::array<uint8_t, 16>;  // the AES-128 key of the stream
+
+// 16 bytes from getrandom(2); throws fheq::Error if the OS cannot provide them.
+Seed seed_from_os();
+
+class Csprng {
+ public:
+  // The keystream is AES-128-CTR(key = seed, counter block = nonce || 64-bit block counter)
+  // starting at block 0: identical seeds give identical streams (for seeded ciphertexts/keys).
+  explicit Csprng(const Seed& seed, uint64_t nonce = 0);
+  ~Csprng();
+  Csprng(Csprng&&) noexcept;
+  Csprng& operator=(Csprng&&) noexcept;
+
+  void fill_bytes(uint8_t* out, size_t size);
+  uint64_t next_u64();
+  void fill_u64(uint64_t* out, size_t count);   // uniform torus elements (masks)
+  void fill_binary(uint64_t* out, size_t count); // uniform {0,1} (binary secret keys)
+
+  // Child stream `index` of this generator: a new generator whose seed is derived from this one's
+  // keystream position-independently (AES(seed, domain-separated block)), so forks are
+  // reproducible and independent of the order in which they are taken.
+  Csprng fork(uint64_t index) const;
+
+  const Seed& seed() const { return seed_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Seed seed_;
+  uint64_t nonce_;
+};
+
+}  // namespace fheq::tfhe
