@@ -1,5 +1,6 @@
 # Every dependency comes from a Debian package (scripts/install-deps.sh installs them).
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)             # gzip-compressed datasets (Fashion-MNIST idx, digits.csv.gz)
 find_package(Protobuf REQUIRED)          # must precede ONNX: its targets reference protobuf
 find_package(ONNX REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)

@@ -3,3 +3,7 @@
 
 #include "fheq/error.h"
 #include "fheq/tensor.h"
+#include "fheq/model.h"
+#include "fheq/quantizer.h"
+#include "fheq/calibration.h"
+#include "fheq/data.h"

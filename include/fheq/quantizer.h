@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "fheq/error.h"  // every function here throws fheq::Error on bad input
+
 namespace fheq {
 
 // What the user asks for.
@@ -32,6 +34,30 @@ struct QuantParams {
 };
 
 QuantParams compute_quant_params(int n_bits, const CalibrationStats& stats, const QuantOptions& options);
+
+// ---- Additions (q1): the scalar building blocks the quantized graph and TLU builders share. ----
+// Full definitions, edge cases and a worked example: docs/QUANTIZATION.md.
+//
+// Code range for n_bits and options (throws fheq::Error if n_bits is outside 1..16 or the range is empty):
+//   unsigned [0, 2^n − 1] (narrow: [0, 2^n − 2]);  signed [−2^(n−1), 2^(n−1) − 1] (narrow: [−2^(n−1) + 1, ...]).
+struct CodeRange {
+  int64_t qmin = 0;
+  int64_t qmax = 0;
+};
+CodeRange code_range(int n_bits, const QuantOptions& options);
+
+// Round to nearest, ties to even (NumPy rint), independent of the floating-point environment.
+double round_half_to_even(double x);
+
+// q = clip(rint(x / S) + Z, qmin, qmax). x must not be NaN (throws fheq::Error); ±inf clip.
+int64_t quantize_value(double x, const QuantParams& params);
+// x̂ = S · (q − Z), computed as in Concrete ML: scale * double(q − Z).
+double dequantize_value(int64_t q, const QuantParams& params);
+std::vector<int64_t> quantize_values(const std::vector<double>& values, const QuantParams& params);
+std::vector<double> dequantize_values(const std::vector<int64_t>& codes, const QuantParams& params);
+
+// Min/max statistics of a set of values (throws fheq::Error if empty or any value is NaN).
+CalibrationStats min_max_stats(const std::vector<double>& values);
 
 class QuantizedArray {
  public:

@@ -54,6 +54,30 @@ struct Graph {
   const Node* producer(const std::string& value) const;
   // Nodes that read `value`.
   std::vector<const Node*> consumers(const std::string& value) const;
+
+  // --- added by the importer (g1) ---
+  // Client-side tail: the last `client_side_tail` entries of `nodes` (Softmax / LogSoftmax, only
+  // allowed as final ops) run on the client in float after decryption, never encrypted. The
+  // quantizer compiles nodes [0, server_node_count()) and leaves the tail to the client.
+  int64_t client_side_tail = 0;
+  int64_t server_node_count() const { return static_cast<int64_t>(nodes.size()) - client_side_tail; }
+  // The values the encrypted (server) part must produce: graph outputs not made by the tail,
+  // plus the inputs the tail nodes read. Equals the output names when there is no tail.
+  std::vector<std::string> server_outputs() const;
+  // Shape of a value (graph input, constant or computed); throws fheq::Error if unknown.
+  const Shape& shape_of(const std::string& value) const;
+  // Index in `nodes` of the node producing `value`, or -1.
+  int64_t producer_index(const std::string& value) const;
 };
+
+// How load_onnx simplifies the imported graph (defaults: everything on).
+struct ImportOptions {
+  bool fold_constants = true;      // Constant nodes, Shape→Gather→Concat chains, constant subgraphs
+  bool fold_batch_norm = true;     // BatchNormalization into the preceding Conv / Gemm
+  bool remove_identities = true;   // Identity, Dropout (inference)
+};
+
+// Supported ONNX operator types (default domain), sorted; for docs and error messages.
+const std::vector<std::string>& supported_ops();
 
 }  // namespace fheq::graph

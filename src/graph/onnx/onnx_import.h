@@ -13,5 +13,8 @@ namespace fheq::graph {
 // unreadable or truncated file, checker failure, unsupported operator, unsupported attribute.
 Graph load_onnx(const std::string& path);
 Graph load_onnx_from_bytes(const std::string& bytes, const std::string& source_name);
+// Same, with explicit simplification options (e.g. to compare folded and unfolded BatchNorm).
+Graph load_onnx(const std::string& path, const ImportOptions& options);
+Graph load_onnx_from_bytes(const std::string& bytes, const std::string& source_name, const ImportOptions& options);
 
 }  // namespace fheq::graph

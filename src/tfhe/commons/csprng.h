@@ -21,6 +21,9 @@ class Csprng {
   // The keystream is AES-128-CTR(key = seed, counter block = nonce || 64-bit block counter)
   // starting at block 0: identical seeds give identical streams (for seeded ciphertexts/keys).
   explicit Csprng(const Seed& seed, uint64_t nonce = 0);
+  // Same stream started at block `first_block` instead of 0 (to replay a stream from a known
+  // counter, e.g. the NIST SP 800-38A CTR test vectors).
+  Csprng(const Seed& seed, uint64_t nonce, uint64_t first_block);
   ~Csprng();
   Csprng(Csprng&&) noexcept;
   Csprng& operator=(Csprng&&) noexcept;
@@ -30,9 +33,9 @@ class Csprng {
   void fill_u64(uint64_t* out, size_t count);   // uniform torus elements (masks)
   void fill_binary(uint64_t* out, size_t count); // uniform {0,1} (binary secret keys)
 
-  // Child stream `index` of this generator: a new generator whose seed is derived from this one's
-  // keystream position-independently (AES(seed, domain-separated block)), so forks are
-  // reproducible and independent of the order in which they are taken.
+  // Child stream `index` of this generator: a new generator (nonce 0) whose seed is
+  // SHA-256(domain tag || seed || nonce || index) truncated to 16 bytes, so forks are reproducible,
+  // independent of the order in which they are taken and of how much of this stream was consumed.
   Csprng fork(uint64_t index) const;
 
   const Seed& seed() const { return seed_; }

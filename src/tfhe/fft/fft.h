@@ -13,7 +13,21 @@
 
 namespace fheq::tfhe {
 
-// A polynomial in the Fourier domain: N/2 complex values (split into re/im arrays, aligned).
+// Which implementation of the N/2-point complex FFT a plan uses. Both produce the SAME Fourier
+// layout (see FourierPolynomial), so data transformed by one can be multiplied with and inverted by
+// the other. kNative: our radix-2 split-array kernels (AVX-512 when compiled for it). kFftw: FFTW3
+// plans (FFTW_MEASURE) plus a permutation into our layout.
+enum class FftBackend { kNative, kFftw };
+
+// The backend fft_for() uses: FHEQ_FFT=native|fftw from the environment if set (anything else
+// throws fheq::Error), otherwise the faster one on our benchmarks (bench/bench_fft.cc).
+FftBackend default_fft_backend();
+const char* fft_backend_name(FftBackend backend);
+
+// A polynomial in the Fourier domain: N/2 complex values (split into re/im arrays).
+// Entry i holds the twisted polynomial evaluated at the root of index bitreverse(i) (the natural
+// output order of a decimation-in-frequency FFT; no permutation pass is needed). Pointwise products
+// do not care about the order. Exact definition: negacyclic_forward_ref in fft_ref.h.
 struct FourierPolynomial {
   std::vector<double> re, im;
   explicit FourierPolynomial(size_t n = 0) : re(n / 2), im(n / 2) {}
@@ -23,16 +37,27 @@ struct FourierPolynomial {
 // Plan for one polynomial size N (power of two, 256..65536). Thread-safe after construction.
 class NegacyclicFft {
  public:
-  explicit NegacyclicFft(size_t polynomial_size);
+  explicit NegacyclicFft(size_t polynomial_size);  // default_fft_backend()
+  NegacyclicFft(size_t polynomial_size, FftBackend backend);
   ~NegacyclicFft();
   NegacyclicFft(NegacyclicFft&&) noexcept;
   size_t polynomial_size() const { return n_; }
+  FftBackend backend() const;
 
   // Forward transform of a polynomial whose coefficients are read as SIGNED 64-bit integers
   // (small digits or a torus polynomial viewed in [-2^63, 2^63)).
   void forward_i64(const int64_t* coefficients, FourierPolynomial& out) const;
+  // Torus coefficients are read as signed 64-bit and rounded to double (53 bits): the dropped low
+  // bits (< 2^10 per coefficient) are part of the noise model. Used once per key, not per product.
   void forward_torus(const uint64_t* coefficients, FourierPolynomial& out) const;
   // Inverse transform; rounds each coefficient to the nearest integer and ADDS it mod 2^64 to `acc`.
+  // Values of any magnitude are reduced mod 2^64 exactly (round_to_torus_wrapping).
+  //
+  // Error bound (f64, unit roundoff u = 2^-53) for a = torus polynomial (|a_i| ≤ 2^63 as signed) and
+  // d = digits with |d_i| ≤ 2^(β-1): the result differs from the exact product mod 2^64 by at most
+  // ~ u · ‖a‖₂·‖d‖₂ · c·log2(N) (Higham, "Accuracy and Stability of Numerical Algorithms", §24.1),
+  // i.e. ≲ 2^(-53+63+β-1+log2(N)+log2(log2 N)); typical (rms) errors are ~sqrt(N) smaller. fft_test.cc
+  // measures the worst case and asserts max|err| ≤ 2^(64-53+log2(N)+β+2).
   void backward_add_torus(const FourierPolynomial& in, uint64_t* acc) const;
   // Inverse transform; rounds and WRITES (mod 2^64).
   void backward_torus(const FourierPolynomial& in, uint64_t* out) const;
@@ -46,7 +71,7 @@ class NegacyclicFft {
   size_t n_;
 };
 
-// One shared plan per N for the whole process.
+// One shared plan per N for the whole process (backend: default_fft_backend()).
 const NegacyclicFft& fft_for(size_t polynomial_size);
 
 }  // namespace fheq::tfhe

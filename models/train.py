@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""Train, export and check one reference model.
+
+    /usr/bin/python3 models/train.py --model fmnist_mlp_sigmoid
+
+Writes, next to this script:
+  <name>.onnx            opset 14, input "input" [batch, ...], output "logits" [batch, classes]
+  <name>.pt              float state_dict (loaded by bench/torch_ptq.py)
+  <name>.ref_input.npy   float32, the first 16 test samples
+  <name>.ref_output.npy  float32, PyTorch logits for them
+  models.json            merged entry {dataset, input_shape, float_accuracy, onnx, ...}
+
+The export is checked twice: onnx.checker, and an independent NumPy run of the .onnx file
+(models/onnx_numpy.py) that must reproduce the PyTorch logits.
+Only Debian's /usr/bin/python3 (torch 1.13, onnx 1.12) is supported.
+"""
+import argparse
+import datetime
+import fcntl
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import architectures  # noqa: E402
+import datasets  # noqa: E402
+import onnx_numpy  # noqa: E402
+
+OPSET = 14
+REF_SAMPLES = 16
+SEED = 20240601
+# float64 NumPy vs float32 PyTorch: differences come from float32 rounding of ~800-term sums.
+ONNX_CHECK_ATOL = 1e-4
+
+
+def accuracy(model, x, y, batch=1000):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(x), batch):
+            logits = model(torch.from_numpy(x[start:start + batch]))
+            correct += int((logits.argmax(dim=1).numpy() == y[start:start + batch]).sum())
+    return correct / len(x)
+
+
+def train(model, recipe, x_train, y_train):
+    generator = torch.Generator().manual_seed(SEED)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"])
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe["epochs"])
+    loss_fn = nn.CrossEntropyLoss()
+    x_all, y_all = torch.from_numpy(x_train), torch.from_numpy(y_train)
+    for epoch in range(recipe["epochs"]):
+        model.train()
+        order = torch.randperm(len(x_all), generator=generator)
+        total_loss = 0.0
+        for start in range(0, len(order), recipe["batch"]):
+            idx = order[start:start + recipe["batch"]]
+            optimizer.zero_grad()
+            loss = loss_fn(model(x_all[idx]), y_all[idx])
+            loss.backward()
+            optimizer.step()
+            total_loss += float(loss) * len(idx)
+        schedule.step()
+        print(f"  epoch {epoch + 1}/{recipe['epochs']}: train loss {total_loss / len(order):.4f}", flush=True)
+
+
+def export(model, name, example):
+    path = os.path.join(HERE, f"{name}.onnx")
+    model.eval()
+    torch.onnx.export(model, example, path, opset_version=OPSET, do_constant_folding=True,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    onnx.checker.check_model(onnx.load(path))
+    return path
+
+
+def update_models_json(name, entry):
+    """Read-modify-write under an exclusive lock: build_all.sh may train models in parallel."""
+    path = os.path.join(HERE, "models.json")
+    lock = os.open(HERE, os.O_RDONLY)  # lock the directory itself: no stray lock file to ship
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        table = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                table = json.load(f)
+        table[name] = entry
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(dict(sorted(table.items())), f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    finally:
+        os.close(lock)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, choices=sorted(architectures.MODELS))
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (fixed so float reductions, hence weights, are reproducible)")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(SEED)
+    np.random.seed(SEED)
+    spec = architectures.MODELS[args.model]
+    x_train, y_train = datasets.load(spec["dataset"], "train")
+    x_test, y_test = datasets.load(spec["dataset"], "test")
+    print(f"{args.model}: {spec['dataset']} train {len(x_train)}, test {len(x_test)}", flush=True)
+
+    model = spec["build"]()
+    started = time.monotonic()
+    train(model, spec, x_train, y_train)
+    train_seconds = time.monotonic() - started
+    test_acc = accuracy(model, x_test, y_test)
+    print(f"  float test accuracy {test_acc:.4f} ({train_seconds:.1f} s training)", flush=True)
+
+    torch.save(model.state_dict(), os.path.join(HERE, f"{args.model}.pt"))
+    ref_input = np.ascontiguousarray(x_test[:REF_SAMPLES])
+    with torch.no_grad():
+        ref_output = model(torch.from_numpy(ref_input)).numpy().astype(np.float32)
+    np.save(os.path.join(HERE, f"{args.model}.ref_input.npy"), ref_input)
+    np.save(os.path.join(HERE, f"{args.model}.ref_output.npy"), ref_output)
+
+    onnx_path = export(model, args.model, torch.from_numpy(ref_input[:1]))
+    (numpy_logits,) = onnx_numpy.run(onnx_path, {"input": ref_input})
+    worst = float(np.abs(numpy_logits - ref_output).max())
+    if worst > ONNX_CHECK_ATOL:
+        raise SystemExit(f"{onnx_path}: NumPy run of the ONNX graph differs from PyTorch by {worst:g}")
+    ops = onnx_numpy.op_types(onnx_path)
+    print(f"  exported {os.path.basename(onnx_path)}: ops {ops}; numpy-vs-torch max |diff| {worst:.2e}")
+
+    update_models_json(args.model, {
+        "dataset": spec["dataset"],
+        "input_shape": ["batch"] + spec["input_shape"],
+        "num_classes": int(ref_output.shape[1]),
+        "float_accuracy": round(test_acc, 4),
+        "test_samples": len(x_test),
+        "onnx": f"{args.model}.onnx",
+        "state_dict": f"{args.model}.pt",
+        "ref_input": f"{args.model}.ref_input.npy",
+        "ref_output": f"{args.model}.ref_output.npy",
+        "onnx_ops": ops,
+        "opset": OPSET,
+        "training": {"epochs": spec["epochs"], "optimizer": "Adam", "lr": spec["lr"],
+                     "schedule": "cosine", "batch": spec["batch"], "seed": SEED,
+                     "torch_threads": args.threads, "seconds": round(train_seconds, 1),
+                     "torch": torch.__version__,
+                     "date": datetime.date.today().isoformat()},
+    })
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+// ONNX → Graph: parse, screen operators, run the ONNX checker and shape inference, convert,
+// then simplify (graph/simplify/passes.h).
+#include "graph/onnx/onnx_import.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include "core/check.h"
+#include "graph/onnx/op_rules.h"
+#include "graph/onnx/tensor_proto.h"
+#include "graph/simplify/passes.h"
+
+namespace fheq::graph {
+namespace {
+
+constexpr int64_t kMinOpset = 13, kMaxOpset = 17;
+
+// ONNX error texts can span lines; fheq errors are one line.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+std::string supported_list() {
+  std::string list;
+  for (const auto& op : supported_ops()) list += (list.empty() ? "" : ", ") + op;
+  return list;
+}
+
+int64_t default_opset(const onnx::ModelProto& model, const std::string& source) {
+  for (const auto& entry : model.opset_import())
+    if (entry.domain().empty() || entry.domain() == "ai.onnx") return entry.version();
+  FHEQ_THROW(source, ": model imports no default-domain (ai.onnx) opset");
+}
+
+std::string node_name(const onnx::NodeProto& node, size_t index) {
+  return node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
+}
+
+// Fails early, before the checker, with the most useful message for unsupported operators.
+void screen_operators(const onnx::GraphProto& g, const std::string& source, int64_t opset) {
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    const std::string prefix = source + ": node '" + node_name(n, static_cast<size_t>(i)) + "' (" + n.op_type();
+    FHEQ_REQUIRE(n.domain().empty() || n.domain() == "ai.onnx", prefix, ", domain '", n.domain(),
+                 "'): operator not supported (custom domain); supported ops: ", supported_list());
+    FHEQ_REQUIRE(onnx_import::is_supported_op(n.op_type()), prefix, ", opset ", opset,
+                 "): operator not supported; supported ops: ", supported_list());
+  }
+}
+
+void run_onnx_checks(onnx::ModelProto& model, const std::string& source) {
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    FHEQ_THROW(source, ": ONNX checker: ", one_line(e.what()));
+  }
+  try {
+    // Strict: node-level inference errors (bad shapes, wrong types) are errors.
+    onnx::ShapeInferenceOptions options(/*check_type=*/true, /*strict_mode=*/1, /*data_prop=*/false);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    FHEQ_THROW(source, ": ONNX shape inference: ", one_line(e.what()));
+  }
+}
+
+FloatTensor constant_node_value(const onnx::NodeProto& n, const std::string& context) {
+  FHEQ_REQUIRE(n.attribute_size() == 1, context, ": expected exactly one value attribute");
+  const auto& attr = n.attribute(0);
+  const std::string& key = attr.name();
+  if (key == "value") return onnx_import::tensor_from_proto(attr.t(), context);
+  if (key == "value_float") return FloatTensor({}, {attr.f()});
+  if (key == "value_int") return FloatTensor({}, {static_cast<double>(attr.i())});
+  if (key == "value_floats") {
+    std::vector<double> v(attr.floats().begin(), attr.floats().end());
+    return FloatTensor({static_cast<int64_t>(v.size())}, v);
+  }
+  if (key == "value_ints") {
+    std::vector<double> v(attr.ints().begin(), attr.ints().end());
+    return FloatTensor({static_cast<int64_t>(v.size())}, v);
+  }
+  FHEQ_THROW(context, ": attribute '", key, "' is not supported");
+}
+
+bool is_float_type(int32_t elem_type) {
+  return elem_type == onnx::TensorProto::FLOAT || elem_type == onnx::TensorProto::DOUBLE ||
+         elem_type == onnx::TensorProto::FLOAT16;
+}
+
+Graph convert(const onnx::ModelProto& model, const std::string& source, int64_t opset) {
+  const onnx::GraphProto& g = model.graph();
+  Graph graph;
+  graph.source = source;
+  graph.opset = opset;
+  for (const auto& init : g.initializer())
+    graph.constants[init.name()] = onnx_import::tensor_from_proto(init, source + ": initializer '" + init.name() + "'");
+  for (const auto& in : g.input()) {
+    if (graph.is_constant(in.name())) continue;  // older exporters list initializers as inputs
+    bool has_shape = false;
+    ValueInfo info{in.name(), onnx_import::shape_from_value_info(in, has_shape)};
+    FHEQ_REQUIRE(has_shape, source, ": input '", in.name(), "' has no shape");
+    FHEQ_REQUIRE(is_float_type(in.type().tensor_type().elem_type()), source, ": input '", in.name(),
+                 "' is not a float tensor");
+    graph.inputs.push_back(std::move(info));
+  }
+  FHEQ_REQUIRE(!graph.inputs.empty(), source, ": model has no (non-constant) input");
+  for (const auto& out : g.output()) {
+    bool has_shape = false;
+    graph.outputs.push_back({out.name(), onnx_import::shape_from_value_info(out, has_shape)});
+  }
+  std::set<std::string> names;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    Node node;
+    node.name = node_name(n, static_cast<size_t>(i));
+    // Unique names: the IR and error messages refer to nodes by name.
+    for (int k = 1; names.count(node.name); ++k) node.name = node_name(n, static_cast<size_t>(i)) + "#" + std::to_string(k);
+    names.insert(node.name);
+    node.op_type = n.op_type();
+    const std::string context = source + ": node '" + node.name + "' (" + n.op_type() + ", opset " + std::to_string(opset) + ")";
+    if (n.op_type() == "Constant") {
+      FHEQ_REQUIRE(n.output_size() == 1, context, ": expected one output");
+      graph.constants[n.output(0)] = constant_node_value(n, context);
+      continue;
+    }
+    node.inputs.assign(n.input().begin(), n.input().end());
+    node.outputs.assign(n.output().begin(), n.output().end());
+    for (const auto& attr : n.attribute()) node.attributes[attr.name()] = onnx_import::attribute_from_proto(attr, context);
+    graph.nodes.push_back(std::move(node));
+  }
+  return graph;
+}
+
+void simplify_graph(Graph& graph, const ImportOptions& options) {
+  if (options.remove_identities) simplify::remove_identities(graph);
+  simplify::infer_shapes(graph);
+  if (options.fold_constants) simplify::fold_constants(graph);
+  if (options.fold_batch_norm) simplify::fold_batch_norm(graph);
+  simplify::mark_client_side_tail(graph);
+  for (const Node& node : graph.nodes) onnx_import::check_node_rules(graph, node);
+  simplify::remove_unused_constants(graph);
+  simplify::infer_shapes(graph);
+}
+
+}  // namespace
+
+Graph load_onnx_from_bytes(const std::string& bytes, const std::string& source_name, const ImportOptions& options) {
+  FHEQ_REQUIRE(!bytes.empty(), source_name, ": file is empty");
+  onnx::ModelProto model;
+  FHEQ_REQUIRE(model.ParseFromString(bytes), source_name,
+               ": not a valid ONNX model (protobuf parse failed: the file is truncated or not ONNX)");
+  FHEQ_REQUIRE(model.has_graph() && model.ir_version() > 0, source_name,
+               ": not a valid ONNX model (no graph or IR version; the file is truncated or not ONNX)");
+  const int64_t opset = default_opset(model, source_name);
+  FHEQ_REQUIRE(opset >= kMinOpset && opset <= kMaxOpset, source_name, ": opset ", opset,
+               " is not supported (supported: ", kMinOpset, "-", kMaxOpset,
+               "; export with torch.onnx.export(..., opset_version=13..17))");
+  screen_operators(model.graph(), source_name, opset);
+  run_onnx_checks(model, source_name);
+  Graph graph = convert(model, source_name, opset);
+  simplify_graph(graph, options);
+  return graph;
+}
+
+Graph load_onnx_from_bytes(const std::string& bytes, const std::string& source_name) {
+  return load_onnx_from_bytes(bytes, source_name, ImportOptions{});
+}
+
+Graph load_onnx(const std::string& path, const ImportOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  FHEQ_REQUIRE(file.good(), path, ": cannot open file");
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  FHEQ_REQUIRE(!file.bad(), path, ": read error");
+  return load_onnx_from_bytes(contents.str(), path, options);
+}
+
+Graph load_onnx(const std::string& path) { return load_onnx(path, ImportOptions{}); }
+
+}  // namespace fheq::graph

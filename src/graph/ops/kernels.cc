@@ -1,0 +1,122 @@
+// Matrix product and 2-D convolution kernels with their reference twins.
+#include "graph/ops/kernels.h"
+
+#include <algorithm>
+
+namespace fheq::graph::ops {
+
+void matmul(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n, bool b_transposed) {
+  if (b_transposed) {
+    // Row of A against row of B: both contiguous.
+    for (int64_t i = 0; i < m; ++i) {
+      const double* row = a + i * k;
+      for (int64_t j = 0; j < n; ++j) {
+        const double* col = b + j * k;
+        double acc = 0.0;
+        for (int64_t p = 0; p < k; ++p) acc += row[p] * col[p];
+        c[i * n + j] = acc;
+      }
+    }
+    return;
+  }
+  // i-p-j order: the inner loop runs over contiguous rows of B and C (vectorizes), and each
+  // C entry still accumulates its products in increasing p.
+  for (int64_t i = 0; i < m; ++i) {
+    double* out = c + i * n;
+    std::fill(out, out + n, 0.0);
+    for (int64_t p = 0; p < k; ++p) {
+      const double av = a[i * k + p];
+      const double* brow = b + p * n;
+      for (int64_t j = 0; j < n; ++j) out[j] += av * brow[j];
+    }
+  }
+}
+
+void matmul_ref(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n, bool b_transposed) {
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double acc = 0.0;
+      for (int64_t p = 0; p < k; ++p) acc += a[i * k + p] * (b_transposed ? b[j * k + p] : b[p * n + j]);
+      c[i * n + j] = acc;
+    }
+  }
+}
+
+namespace {
+
+// Output columns [lo, hi) whose input column ow·stride − pad + offset lies inside [0, in).
+void valid_range(int64_t offset, int64_t pad, int64_t stride, int64_t in, int64_t out, int64_t& lo, int64_t& hi) {
+  // ow·stride ≥ pad − offset  and  ow·stride ≤ in − 1 + pad − offset
+  int64_t first = pad - offset;
+  lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+  int64_t last = in - 1 + pad - offset;
+  hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  lo = std::min(lo, hi);
+}
+
+}  // namespace
+
+void conv2d(const ConvShape& shape, const double* x, const double* w, const double* bias, double* y) {
+  const Window2d& win = shape.window;
+  const int64_t in_per_group = shape.in_channels / shape.groups;
+  const int64_t out_per_group = shape.out_channels / shape.groups;
+  const int64_t in_plane = win.in_h * win.in_w, out_plane = win.out_h * win.out_w;
+  const int64_t kernel_plane = win.kernel_h * win.kernel_w;
+  for (int64_t oc = 0; oc < shape.out_channels; ++oc) {
+    double* out = y + oc * out_plane;
+    std::fill(out, out + out_plane, bias ? bias[oc] : 0.0);
+    const int64_t group = oc / out_per_group;
+    for (int64_t icg = 0; icg < in_per_group; ++icg) {
+      const double* in = x + (group * in_per_group + icg) * in_plane;
+      const double* kernel = w + (oc * in_per_group + icg) * kernel_plane;
+      for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
+        int64_t oh_lo, oh_hi;
+        valid_range(kh * win.dilation_h, win.pad_top, win.stride_h, win.in_h, win.out_h, oh_lo, oh_hi);
+        for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
+          const double weight = kernel[kh * win.kernel_w + kw];
+          int64_t ow_lo, ow_hi;
+          valid_range(kw * win.dilation_w, win.pad_left, win.stride_w, win.in_w, win.out_w, ow_lo, ow_hi);
+          for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
+            const double* in_row = in + (oh * win.stride_h - win.pad_top + kh * win.dilation_h) * win.in_w;
+            double* out_row = out + oh * win.out_w;
+            const int64_t col0 = -win.pad_left + kw * win.dilation_w;
+            if (win.stride_w == 1) {
+              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) out_row[ow] += weight * in_row[ow + col0];
+            } else {
+              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) out_row[ow] += weight * in_row[ow * win.stride_w + col0];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void conv2d_ref(const ConvShape& shape, const double* x, const double* w, const double* bias, double* y) {
+  const Window2d& win = shape.window;
+  const int64_t in_per_group = shape.in_channels / shape.groups;
+  const int64_t out_per_group = shape.out_channels / shape.groups;
+  for (int64_t oc = 0; oc < shape.out_channels; ++oc) {
+    const int64_t group = oc / out_per_group;
+    for (int64_t oh = 0; oh < win.out_h; ++oh) {
+      for (int64_t ow = 0; ow < win.out_w; ++ow) {
+        double acc = bias ? bias[oc] : 0.0;
+        for (int64_t icg = 0; icg < in_per_group; ++icg) {
+          const int64_t ic = group * in_per_group + icg;
+          for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
+            for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
+              int64_t ih = oh * win.stride_h - win.pad_top + kh * win.dilation_h;
+              int64_t iw = ow * win.stride_w - win.pad_left + kw * win.dilation_w;
+              if (ih < 0 || ih >= win.in_h || iw < 0 || iw >= win.in_w) continue;  // zero padding
+              acc += w[((oc * in_per_group + icg) * win.kernel_h + kh) * win.kernel_w + kw] *
+                     x[(ic * win.in_h + ih) * win.in_w + iw];
+            }
+          }
+        }
+        y[(oc * win.out_h + oh) * win.out_w + ow] = acc;
+      }
+    }
+  }
+}
+
+}  // namespace fheq::graph::ops

@@ -1,0 +1,36 @@
+// Graph simplification passes run by the importer after the raw ONNX import. Each pass keeps
+// the graph valid (topological order, names) and throws fheq::Error naming the file and node
+// when the graph cannot be simplified into the form fheq supports.
+#pragma once
+
+#include "graph/graph.h"
+
+namespace fheq::graph::simplify {
+
+// Identity and inference-mode Dropout: consumers read the input directly.
+void remove_identities(Graph& graph);
+
+// Folds every node whose inputs are all constants, and Shape nodes whose input shape is known
+// except for the batch dim. The batch dim travels through the Shape→Gather→Unsqueeze→Concat
+// chain as a marker and lands in a Reshape's target shape as 0 ("copy the input dim"), which
+// ONNX defines and which keeps the Reshape batch-size independent. Needs graph.value_shapes.
+void fold_constants(Graph& graph);
+
+// BatchNormalization whose input comes only from a Conv or Gemm with constant weights is folded
+// into that node's weights and bias (Ioffe & Szegedy 2015, eq. in §3.2 applied at inference):
+//   W' = W · γ/√(σ²+ε)  (per output channel),  b' = (b − μ) · γ/√(σ²+ε) + β.
+void fold_batch_norm(Graph& graph);
+
+// Softmax / LogSoftmax are accepted only as final ops (their outputs are graph outputs and feed
+// nothing else); they are moved to the end of `nodes` and counted in graph.client_side_tail.
+void mark_client_side_tail(Graph& graph);
+
+// Drops constants no node reads (and that are not graph outputs).
+void remove_unused_constants(Graph& graph);
+
+// Computes graph.value_shapes by running the float executor on zero inputs with batch 1 and
+// batch 2: dims that differ depend on the batch and are recorded as -1. Shape errors surface
+// here, at load time, naming the node.
+void infer_shapes(Graph& graph);
+
+}  // namespace fheq::graph::simplify

@@ -1,0 +1,86 @@
+// The PTQ lowering pass (internal): walks the float graph node by node and keeps, for every float value,
+// how it is represented by an integer value of the integer graph (QValue). Linear ops become integer
+// ops with clear constants; univariate float ops are deferred as "steps" of the representation and fused
+// into ONE table when a consumer needs fresh integers (requantize). Every op appended is executed at once
+// on the calibration batch, so each table is calibrated on the integers the quantized model really
+// produces, and the worst-case ranges are propagated alongside. Files: lowering.cc (driver, elementwise,
+// tables), lowering_linear.cc (Gemm, MatMul, Conv), lowering_pool.cc (pools, Add/Sub of two encrypted).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quant/ptq.h"
+
+namespace fheq::quant {
+
+// A float value as integers: element e of a sample is groups[element_group[e]] applied to q[e].
+struct QValue {
+  ValueId id = -1;
+  std::vector<AffineGroup> groups;
+  std::vector<int32_t> element_group;  // size = per-sample elements
+
+  bool is_affine() const;           // no group has steps
+  bool uniform_scale() const;       // every group has the same scale
+  bool uniform_offset() const;      // every group has the same offset
+  // True when every channel (leading per-sample dim) uses one group throughout its plane.
+  bool per_channel_groups(int64_t channels) const;
+};
+
+class Lowering {
+ public:
+  Lowering(const graph::Graph& graph, const FloatTensor& calibration, const PtqConfig& config);
+  QuantizedNetwork run();
+
+ private:
+  // ---- driver (lowering.cc)
+  void lower_node(const graph::Node& node);
+  bool is_encrypted(const std::string& value) const { return qvalues_.count(value) != 0; }
+  const QValue& encrypted(const graph::Node& node, const std::string& value) const;
+  Shape sample_shape(const std::string& value) const;  // graph shape without the batch dim
+  [[noreturn]] void unsupported(const graph::Node& node, const std::string& why) const;
+  ValueId append(IntOp op);  // runs it on the calibration batch and propagates ranges
+  std::string fresh_name(const std::string& base);
+
+  // ---- elementwise and tables (lowering.cc)
+  void lower_elementwise(const graph::Node& node);
+  void lower_reshape(const graph::Node& node);
+  // x = f(q) on the calibration batch, per element.
+  std::vector<double> calibration_floats(const QValue& value) const;
+  // Builds a TLU reading `value`: for each group, table[t] = encode(group, f_group(t · 2^k)). Chooses
+  // the domain and rounding shift (docs/PTQ.md §4). Returns the TLU's output value id.
+  using Encoder = std::function<int64_t(size_t group, double x, int64_t rounded_index)>;
+  ValueId build_tlu(const QValue& value, const std::string& name, int budget_bits, const Encoder& encode);
+  // Requantizes to n_bits.activations unsigned codes over the calibrated range of f(value), centred
+  // (the table writes q − Z, so the result is an affine QValue with offset 0 and one group).
+  QValue requantize(const QValue& value, const std::string& name);
+  int table_budget() const;
+
+  // ---- linear (lowering_linear.cc)
+  void lower_gemm(const graph::Node& node);
+  void lower_matmul(const graph::Node& node);
+  void lower_conv(const graph::Node& node);
+  // Integer weights for a row-major [rows × cols] float matrix: one symmetric scale per row or one in all.
+  void quantize_weights(const std::vector<double>& w, int64_t rows, int64_t cols, std::vector<int64_t>& q,
+                        std::vector<double>& scales) const;
+  QValue dense(const graph::Node& node, const QValue& x, const std::vector<double>& w, const std::vector<double>& bias,
+               int64_t out_features, const std::string& out_name);
+
+  // ---- pools and two-operand sums (lowering_pool.cc)
+  void lower_average_pool(const graph::Node& node, bool global);
+  void lower_max_pool(const graph::Node& node);
+  void lower_add_encrypted(const graph::Node& node, int64_t sign);
+
+  const graph::Graph& graph_;
+  const FloatTensor& calibration_;
+  PtqConfig config_;
+  QuantizedNetwork net_;
+  std::map<std::string, QValue> qvalues_;
+  std::vector<IntTensor> calib_;   // per ValueId: its integers on the calibration batch
+  std::vector<IntRange> worst_;    // per ValueId: worst-case range
+  std::map<std::string, int> name_uses_;
+};
+
+}  // namespace fheq::quant

@@ -1,0 +1,148 @@
+// Pools and sums of two encrypted tensors.
+//   AveragePool: y = (1/k)·Σ x = (s/k)·(Σ q − k·o): an integer SumPool2d, its 1/k and k·o folded into
+//     the representation (so into the next TLU or the next linear layer's rescale).
+//   MaxPool: max over the window as a chain m ← m + relu(tap − m) (one TLU per tap after the first), on
+//     codes of one positive scale per channel, where max commutes with dequantization.
+//   Add/Sub of two encrypted tensors: both operands are requantized by TLUs to one common scale S (that of
+//     the sum, calibrated), then added as integers.
+#include <cmath>
+
+#include "core/check.h"
+#include "quant/bit_width.h"
+#include "quant/lowering.h"
+
+namespace fheq::quant {
+
+namespace {
+
+struct PoolGeometry {
+  Window2d window;
+  bool pads = false;
+};
+
+PoolGeometry pool_geometry(const graph::Node& node, const Shape& in, const Shape& out, bool global) {
+  PoolGeometry g;
+  if (global) {
+    g.window = Window2d{in[1], in[2], 1, 1, in[1], in[2], 1, 1, 1, 1, 0, 0};
+    return g;
+  }
+  const std::vector<int64_t> kernel = node.attr_ints("kernel_shape", {});
+  const std::vector<int64_t> strides = node.attr_ints("strides", {1, 1});
+  const std::vector<int64_t> dilations = node.attr_ints("dilations", {1, 1});
+  const std::vector<int64_t> pads = node.attr_ints("pads", {0, 0, 0, 0});
+  FHEQ_REQUIRE(kernel.size() == 2 && strides.size() == 2 && dilations.size() == 2 && pads.size() == 4,
+               node.describe(), ": only 2-D pooling is supported");
+  g.window = Window2d{in[1], in[2], out[1], out[2], kernel[0], kernel[1], strides[0], strides[1],
+                      dilations[0], dilations[1], pads[0], pads[1]};
+  g.pads = pads[0] || pads[1] || pads[2] || pads[3];
+  return g;
+}
+
+// Output element → group, when each channel of the input has one group.
+std::vector<int32_t> channel_groups(const QValue& x, int64_t channels, int64_t out_plane) {
+  const size_t in_plane = x.element_group.size() / static_cast<size_t>(channels);
+  std::vector<int32_t> groups(static_cast<size_t>(channels * out_plane));
+  for (size_t e = 0; e < groups.size(); ++e) groups[e] = x.element_group[(e / static_cast<size_t>(out_plane)) * in_plane];
+  return groups;
+}
+
+}  // namespace
+
+void Lowering::lower_average_pool(const graph::Node& node, bool global) {
+  const QValue& x_in = encrypted(node, node.inputs.at(0));
+  const Shape in = net_.graph.value(x_in.id).shape;
+  const Shape out = sample_shape(node.outputs.at(0));
+  if (in.size() != 3 || out.size() != 3) unsupported(node, "only 2-D pooling ([N, C, H, W]) is supported");
+  if (node.attr_int("ceil_mode", 0) != 0) unsupported(node, "ceil_mode = 1 is not supported");
+  const PoolGeometry geo = pool_geometry(node, in, out, global);
+  if (geo.pads && node.attr_int("count_include_pad", 0) == 0)
+    unsupported(node, "padding with count_include_pad = 0 divides border windows by fewer taps; not supported");
+  const int64_t channels = in[0];
+  const bool usable = x_in.is_affine() && x_in.per_channel_groups(channels) &&
+                      (!geo.pads || (x_in.uniform_offset() && x_in.groups[0].offset == std::round(x_in.groups[0].offset)));
+  const QValue x = usable ? x_in : requantize(x_in, node.inputs[0] + "/requant");
+  const int64_t k = geo.window.kernel_size();
+  SumPool2dOp op;
+  op.input = x.id;
+  op.channels = channels;
+  op.window = geo.window;
+  op.pad_value = geo.pads ? static_cast<int64_t>(x.groups[0].offset) : 0;
+  QValue y;
+  y.id = op.output = net_.graph.add_value(fresh_name(node.outputs[0]), out);
+  append(std::move(op));
+  for (const AffineGroup& g : x.groups) y.groups.push_back(AffineGroup{g.scale / static_cast<double>(k), g.offset * static_cast<double>(k), {}});
+  y.element_group = channel_groups(x, channels, out[1] * out[2]);
+  qvalues_[node.outputs[0]] = std::move(y);
+}
+
+void Lowering::lower_max_pool(const graph::Node& node) {
+  const QValue& x_in = encrypted(node, node.inputs.at(0));
+  if (node.outputs.size() > 1 && !node.outputs[1].empty()) unsupported(node, "the Indices output is not supported");
+  if (node.attr_int("ceil_mode", 0) != 0) unsupported(node, "ceil_mode = 1 is not supported");
+  const Shape in = net_.graph.value(x_in.id).shape;
+  const Shape out = sample_shape(node.outputs.at(0));
+  if (in.size() != 3 || out.size() != 3) unsupported(node, "only 2-D pooling ([N, C, H, W]) is supported");
+  const PoolGeometry geo = pool_geometry(node, in, out, false);
+  const int64_t channels = in[0];
+  // Max commutes with x = s·(q − o) only for s > 0; the differences must fit a table without rounding.
+  bool usable = x_in.is_affine() && x_in.per_channel_groups(channels) &&
+                bits_for_range(worst_[static_cast<size_t>(x_in.id)]) + 1 <= table_budget();
+  for (const AffineGroup& g : x_in.groups) usable = usable && g.scale > 0.0;
+  const QValue x = usable ? x_in : requantize(x_in, node.inputs[0] + "/requant");
+  const int64_t pad_value = worst_[static_cast<size_t>(x.id)].min;  // never above a real element
+  const std::string base = node.outputs[0];
+  ValueId current = -1;
+  int64_t tap_index = 0;
+  for (int64_t th = 0; th < geo.window.kernel_h; ++th) {
+    for (int64_t tw = 0; tw < geo.window.kernel_w; ++tw, ++tap_index) {
+      const ValueId tap = net_.graph.add_value(fresh_name(base + "/tap" + std::to_string(tap_index)), out);
+      append(WindowTapOp{x.id, tap, channels, geo.window, th, tw, pad_value});
+      if (current < 0) {
+        current = tap;
+        continue;
+      }
+      const ValueId diff = net_.graph.add_value(fresh_name(base + "/diff" + std::to_string(tap_index)), out);
+      append(AddOp{tap, current, diff, -1});
+      QValue d;
+      d.id = diff;
+      d.groups = {AffineGroup{1.0, 0.0, {}}};
+      d.element_group.assign(static_cast<size_t>(shape_size(out)), 0);
+      const ValueId relu = build_tlu(d, base + "/relu" + std::to_string(tap_index), table_budget(),
+                                     [](size_t, double v, int64_t) { return v > 0.0 ? static_cast<int64_t>(v) : int64_t{0}; });
+      const ValueId sum = net_.graph.add_value(fresh_name(base + "/max" + std::to_string(tap_index)), out);
+      append(AddOp{current, relu, sum, 1});
+      current = sum;
+    }
+  }
+  QValue y;
+  y.id = current;
+  y.groups = x.groups;
+  y.element_group = channel_groups(x, channels, out[1] * out[2]);
+  qvalues_[node.outputs[0]] = std::move(y);
+}
+
+void Lowering::lower_add_encrypted(const graph::Node& node, int64_t sign) {
+  const QValue a = encrypted(node, node.inputs.at(0));
+  const QValue b = encrypted(node, node.inputs.at(1));
+  const Shape shape = net_.graph.value(a.id).shape;
+  if (net_.graph.value(b.id).shape != shape)
+    unsupported(node, "encrypted operands of different shapes (" + shape_to_string(shape) + ", " +
+                          shape_to_string(net_.graph.value(b.id).shape) + ") are not supported");
+  std::vector<double> fa = calibration_floats(a);
+  const std::vector<double> fb = calibration_floats(b);
+  for (size_t i = 0; i < fa.size(); ++i) fa[i] += static_cast<double>(sign) * fb[i];
+  Calibrator calibrator(config_.calibration);
+  calibrator.observe(fa);
+  const double scale = calibrator.params(config_.n_bits.activations, QuantOptions{}).scale;
+  auto to_common_scale = [scale](size_t, double v, int64_t) { return static_cast<int64_t>(round_half_to_even(v / scale)); };
+  const ValueId lhs = build_tlu(a, node.inputs[0] + "/rescaled", table_budget(), to_common_scale);
+  const ValueId rhs = build_tlu(b, node.inputs[1] + "/rescaled", table_budget(), to_common_scale);
+  QValue y;
+  y.id = net_.graph.add_value(fresh_name(node.outputs.at(0)), shape);
+  append(AddOp{lhs, rhs, y.id, sign});
+  y.groups = {AffineGroup{scale, 0.0, {}}};
+  y.element_group.assign(static_cast<size_t>(shape_size(shape)), 0);
+  qvalues_[node.outputs[0]] = std::move(y);
+}
+
+}  // namespace fheq::quant

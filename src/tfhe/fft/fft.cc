@@ -1,0 +1,164 @@
+// Negacyclic product in Z[X]/(X^N + 1) through an N/2-point complex FFT.
+//
+// Over C, X^N + 1 = (X^(N/2) − i)(X^(N/2) + i), and the second factor is the conjugate of the first,
+// so a real polynomial is determined by its residue mod X^(N/2) − i:
+//   a(X) mod (X^(N/2) − i) = Σ_{k<N/2} (a_k + i·a_{k+N/2}) X^k          ("folding").
+// Substituting X = ψ·Y with ψ = e^{iπ/N} (ψ^(N/2) = i) turns X^(N/2) − i into i·(Y^(N/2) − 1), a
+// cyclic convolution of length M = N/2: c_k = (a_k + i·a_{k+M})·ψ^k ("twist"), then an M-point FFT.
+// The inverse untwists by ψ^{-k}/M and unfolds: real part → coefficient k, imaginary → k + M.
+#include "tfhe/fft/fft.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <numbers>
+#include <string>
+
+#include "core/check.h"
+#include "tfhe/commons/torus_convert.h"
+#include "tfhe/fft/fft_kernel.h"
+
+
+namespace fheq::tfhe {
+
+namespace {
+
+// Scratch for backward transforms (the input FourierPolynomial is const): one per thread.
+double* scratch(size_t m) {
+  thread_local std::vector<double> buffer;
+  if (buffer.size() < 2 * m) buffer.resize(2 * m);
+  return buffer.data();
+}
+
+}  // namespace
+
+const char* fft_backend_name(FftBackend backend) { return backend == FftBackend::kFftw ? "fftw" : "native"; }
+
+FftBackend default_fft_backend() {
+  const char* env = std::getenv("FHEQ_FFT");
+  if (env == nullptr || *env == '\0') return FftBackend::kNative;
+  const std::string name(env);
+  if (name == "native") return FftBackend::kNative;
+  if (name == "fftw") return FftBackend::kFftw;
+  FHEQ_THROW("environment variable FHEQ_FFT = '", name, "': expected 'native' or 'fftw'");
+}
+
+struct NegacyclicFft::Impl {
+  FftBackend backend;
+  size_t m;
+  std::vector<double> twist_re, twist_im;      // ψ^k
+  std::vector<double> untwist_re, untwist_im;  // ψ^{-k} / M
+  std::unique_ptr<detail::ComplexFftKernel> kernel;
+
+  Impl(size_t n, FftBackend b) : backend(b), m(n / 2), twist_re(m), twist_im(m), untwist_re(m), untwist_im(m) {
+    for (size_t k = 0; k < m; ++k) {
+      const long double angle = std::numbers::pi_v<long double> * static_cast<long double>(k) / static_cast<long double>(n);
+      const long double c = std::cos(angle), s = std::sin(angle);
+      twist_re[k] = static_cast<double>(c);
+      twist_im[k] = static_cast<double>(s);
+      untwist_re[k] = static_cast<double>(c / static_cast<long double>(m));
+      untwist_im[k] = static_cast<double>(-s / static_cast<long double>(m));
+    }
+    kernel = b == FftBackend::kFftw ? detail::make_fftw_fft_kernel(m) : detail::make_native_fft_kernel(m);
+  }
+
+  // Fold + twist: (a_k + i·a_{k+M})·ψ^k, then the forward FFT in place.
+  void forward(const int64_t* a, FourierPolynomial& out) const {
+    FHEQ_CHECK(out.polynomial_size() == 2 * m, "FourierPolynomial of size ", out.polynomial_size(), ", plan is ", 2 * m);
+    double* __restrict re = out.re.data();
+    double* __restrict im = out.im.data();
+    const double* __restrict tr = twist_re.data();
+    const double* __restrict ti = twist_im.data();
+    for (size_t k = 0; k < m; ++k) {
+      const double x = static_cast<double>(a[k]), y = static_cast<double>(a[k + m]);
+      re[k] = x * tr[k] - y * ti[k];
+      im[k] = x * ti[k] + y * tr[k];
+    }
+    kernel->forward(re, im);
+  }
+
+  // Inverse FFT, untwist (with the 1/M normalisation), unfold, round mod 2^64.
+  template <bool accumulate>
+  void backward(const FourierPolynomial& in, uint64_t* out) const {
+    FHEQ_CHECK(in.polynomial_size() == 2 * m, "FourierPolynomial of size ", in.polynomial_size(), ", plan is ", 2 * m);
+    double* __restrict re = scratch(m);
+    double* __restrict im = re + m;
+    std::copy(in.re.begin(), in.re.end(), re);
+    std::copy(in.im.begin(), in.im.end(), im);
+    kernel->backward(re, im);
+    const double* __restrict ur = untwist_re.data();
+    const double* __restrict ui = untwist_im.data();
+    for (size_t k = 0; k < m; ++k) {
+      const double x = re[k], y = im[k];
+      re[k] = x * ur[k] - y * ui[k];
+      im[k] = x * ui[k] + y * ur[k];
+    }
+    if constexpr (accumulate) {
+      round_add_to_torus(re, out, m);
+      round_add_to_torus(im, out + m, m);
+    } else {
+      round_to_torus(re, out, m);
+      round_to_torus(im, out + m, m);
+    }
+  }
+};
+
+NegacyclicFft::NegacyclicFft(size_t polynomial_size) : NegacyclicFft(polynomial_size, default_fft_backend()) {}
+
+NegacyclicFft::NegacyclicFft(size_t polynomial_size, FftBackend backend) : n_(polynomial_size) {
+  FHEQ_REQUIRE(polynomial_size >= 16 && polynomial_size <= (size_t{1} << 20) &&
+                   (polynomial_size & (polynomial_size - 1)) == 0,
+               "FFT: polynomial size N = ", polynomial_size, " must be a power of two in [16, 2^20]");
+  impl_ = std::make_unique<Impl>(polynomial_size, backend);
+}
+
+NegacyclicFft::~NegacyclicFft() = default;
+NegacyclicFft::NegacyclicFft(NegacyclicFft&&) noexcept = default;
+
+FftBackend NegacyclicFft::backend() const { return impl_->backend; }
+
+void NegacyclicFft::forward_i64(const int64_t* coefficients, FourierPolynomial& out) const {
+  impl_->forward(coefficients, out);
+}
+
+void NegacyclicFft::forward_torus(const uint64_t* coefficients, FourierPolynomial& out) const {
+  // Same bits read as signed: the centred representative in [-2^63, 2^63) keeps magnitudes (and so
+  // the absolute rounding error) smallest.
+  impl_->forward(reinterpret_cast<const int64_t*>(coefficients), out);
+}
+
+void NegacyclicFft::backward_add_torus(const FourierPolynomial& in, uint64_t* acc) const {
+  impl_->backward<true>(in, acc);
+}
+
+void NegacyclicFft::backward_torus(const FourierPolynomial& in, uint64_t* out) const {
+  impl_->backward<false>(in, out);
+}
+
+void NegacyclicFft::multiply_accumulate(FourierPolynomial& acc, const FourierPolynomial& a, const FourierPolynomial& b) {
+  FHEQ_CHECK(acc.re.size() == a.re.size() && a.re.size() == b.re.size(), "Fourier sizes ", acc.re.size(), ", ",
+             a.re.size(), ", ", b.re.size());
+  const size_t m = acc.re.size();
+  double* __restrict cr = acc.re.data();
+  double* __restrict ci = acc.im.data();
+  const double* __restrict ar = a.re.data();
+  const double* __restrict ai = a.im.data();
+  const double* __restrict br = b.re.data();
+  const double* __restrict bi = b.im.data();
+  for (size_t k = 0; k < m; ++k) {
+    cr[k] += ar[k] * br[k] - ai[k] * bi[k];
+    ci[k] += ar[k] * bi[k] + ai[k] * br[k];
+  }
+}
+
+const NegacyclicFft& fft_for(size_t polynomial_size) {
+  static std::mutex mutex;
+  static std::map<size_t, std::unique_ptr<NegacyclicFft>> plans;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& plan = plans[polynomial_size];
+  if (!plan) plan = std::make_unique<NegacyclicFft>(polynomial_size);
+  return *plan;
+}
+
+}  // namespace fheq::tfhe

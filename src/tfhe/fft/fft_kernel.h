@@ -1,0 +1,30 @@
+// Internal interface of the N/2-point complex FFT kernels behind NegacyclicFft (not public API).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+namespace fheq::tfhe::detail {
+
+// An in-place complex FFT of size m on split arrays (re[], im[]).
+//   forward:  natural-order input → output at bit-reversed positions, F_j = Σ_k x_k e^{-2πi jk/m}
+//   backward: bit-reversed input → natural-order output, x_k = Σ_j F_j e^{+2πi jk/m} (NOT divided by m)
+// Implementations must be safe to call from many threads at once.
+class ComplexFftKernel {
+ public:
+  virtual ~ComplexFftKernel() = default;
+  virtual void forward(double* re, double* im) const = 0;
+  virtual void backward(double* re, double* im) const = 0;
+};
+
+std::unique_ptr<ComplexFftKernel> make_native_fft_kernel(size_t m);
+std::unique_ptr<ComplexFftKernel> make_fftw_fft_kernel(size_t m);
+
+// Bit reversal of i over `bits` bits.
+inline size_t bit_reverse(size_t i, unsigned bits) {
+  size_t r = 0;
+  for (unsigned b = 0; b < bits; ++b) r |= ((i >> b) & 1u) << (bits - 1 - b);
+  return r;
+}
+
+}  // namespace fheq::tfhe::detail

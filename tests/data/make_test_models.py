@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""Generates the small ONNX test models of tests/graph and their PyTorch reference outputs.
+
+Run with the Debian interpreter (torch 1.13, onnx 1.12):
+    /usr/bin/python3 tests/data/make_test_models.py
+
+For each model NAME it writes tests/data/onnx/NAME.onnx (exported from float32 weights with a
+dynamic batch dim), NAME.input.npy (float32 values) and NAME.output.npy: the same network
+evaluated by PyTorch in float64 on the same input, so the C++ double-precision executor can be
+held to a tight relative tolerance. Models whose import must fail are built with onnx.helper and
+have no .npy files. Deterministic (fixed seeds).
+"""
+import io
+import os
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from onnx import TensorProto, helper
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx")
+
+
+def export(name, model, example, opset=13, randomize_bn=True):
+    """Exports `model` (eval mode) and stores the float64 reference output for `example`."""
+    model.eval()
+    if randomize_bn:
+        gen = torch.Generator().manual_seed(1234)
+        for m in model.modules():
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                c = m.num_features
+                m.running_mean.copy_(torch.randn(c, generator=gen) * 0.5)
+                m.running_var.copy_(torch.rand(c, generator=gen) + 0.5)
+                m.weight.data.copy_(torch.randn(c, generator=gen))
+                m.bias.data.copy_(torch.randn(c, generator=gen))
+    buffer = io.BytesIO()
+    torch.onnx.export(model, (example,), buffer, opset_version=opset, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+                      do_constant_folding=True)
+    onnx_model = onnx.load_from_string(buffer.getvalue())
+    onnx.checker.check_model(onnx_model)
+    with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        f.write(buffer.getvalue())
+    with torch.no_grad():
+        reference = model.double()(example.double())
+    np.save(os.path.join(OUT, name + ".input.npy"), example.numpy().astype(np.float32))
+    np.save(os.path.join(OUT, name + ".output.npy"), reference.numpy().astype(np.float64))
+    ops = sorted({n.op_type for n in onnx_model.graph.node})
+    print(f"{name}: opset {opset}, ops {ops}")
+
+
+class MatMulBias(nn.Module):
+    """x @ W + b on a 3-D input: exported as MatMul + Add (not Gemm)."""
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(6, 4))
+        self.b = nn.Parameter(torch.randn(4))
+
+    def forward(self, x):
+        return x @ self.w + self.b
+
+
+class Activations(nn.Module):
+    """Each activation on the same input, concatenated (Concat on axis 1)."""
+    def __init__(self):
+        super().__init__()
+        self.prelu = nn.PReLU(num_parameters=1, init=0.3)
+
+    def forward(self, x):
+        outs = [F.relu(x), F.leaky_relu(x, 0.1), self.prelu(x), torch.sigmoid(x), torch.tanh(x),
+                F.softplus(x), F.elu(x, 0.7), F.selu(x), F.hardsigmoid(x), F.hardswish(x),
+                F.gelu(x), torch.clamp(x, -0.5, 0.8), F.relu6(x), F.celu(x, 1.3), F.softsign(x)]
+        return torch.cat(outs, dim=1)
+
+
+class MathOps(nn.Module):
+    """Exp, Log, Abs, Neg, Sqrt, Pow, Div/Mul/Sub by constants, Erf."""
+    def forward(self, x):
+        outs = [torch.exp(x), torch.log(torch.abs(x) + 1.0), -x, torch.sqrt(torch.abs(x)), x ** 2, x ** 3,
+                torch.pow(torch.abs(x), 1.5), x / 3.0, x * 2.5 - 1.0, torch.erf(x), 1.0 - x]
+        return torch.cat(outs, dim=1)
+
+
+class Broadcasting(nn.Module):
+    """numpy broadcasting against constants of several ranks; product of two computed tensors."""
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(4, 1))
+        self.b = nn.Parameter(torch.randn(3, 1, 1))
+        self.c = nn.Parameter(torch.randn(5))
+
+    def forward(self, x):  # x: [N, 3, 4, 5]
+        y = x + self.a
+        y = y * self.b
+        y = y - self.c
+        return y * torch.sigmoid(x)
+
+
+class ShapeOps(nn.Module):
+    """Transpose, Reshape via the Shape→Gather→Unsqueeze→Concat chain, Flatten, Pad, Concat."""
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2 * 4 * 6 + 2 * 6 * 8, 5)
+
+    def forward(self, x):  # x: [N, 2, 4, 6]
+        t = x.permute(0, 1, 3, 2)  # [N, 2, 6, 4]
+        p = F.pad(t, (1, 3, 0, 0), mode="constant", value=0.25)  # [N, 2, 6, 8]
+        a = x.view(x.size(0), -1)
+        b = torch.flatten(p, 1)
+        return self.fc(torch.cat([a, b], dim=1))
+
+
+class PadModes(nn.Module):
+    def forward(self, x):  # x: [N, 2, 4, 5]
+        r = F.pad(x, (2, 1, 1, 2), mode="reflect")
+        e = F.pad(x, (2, 1, 1, 2), mode="replicate")
+        return torch.cat([r, e], dim=1)
+
+
+class BatchNormNet(nn.Module):
+    """BN directly on the input (not foldable), Conv→BN (foldable), Linear→BN1d (foldable)."""
+    def __init__(self):
+        super().__init__()
+        self.bn_in = nn.BatchNorm2d(2)
+        self.conv = nn.Conv2d(2, 4, 3, padding=1)
+        self.bn_conv = nn.BatchNorm2d(4)
+        self.conv_nobias = nn.Conv2d(4, 3, 3, bias=False)
+        self.bn_nobias = nn.BatchNorm2d(3)
+        self.fc = nn.Linear(3 * 4 * 4, 6)
+        self.bn_fc = nn.BatchNorm1d(6)
+
+    def forward(self, x):  # x: [N, 2, 6, 6]
+        x = self.bn_in(x)
+        x = F.relu(self.bn_conv(self.conv(x)))
+        x = F.relu(self.bn_nobias(self.conv_nobias(x)))
+        return self.bn_fc(self.fc(torch.flatten(x, 1)))
+
+
+class SoftmaxTail(nn.Module):
+    def __init__(self, log):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 8)
+        self.fc2 = nn.Linear(8, 4)
+        self.log = log
+
+    def forward(self, x):
+        z = self.fc2(torch.relu(self.fc1(x)))
+        return F.log_softmax(z, dim=1) if self.log else F.softmax(z, dim=1)
+
+
+class SmallCnn(nn.Module):
+    """The performance test's Fashion-MNIST-shaped CNN (random weights)."""
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3)
+        self.conv2 = nn.Conv2d(8, 16, 3)
+        self.fc = nn.Linear(16 * 5 * 5, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(torch.flatten(x, 1))
+
+
+class EinsumNet(nn.Module):
+    def forward(self, x):
+        return torch.einsum("bi,bj->bij", x, x)
+
+
+def helper_model(name, nodes, inputs, outputs, initializers=(), opset=13, domains=()):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains]
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="fheq-tests")
+    model.ir_version = 8
+    with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    print(f"{name}: (error case)")
+
+
+def float_input(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(42)
+
+    def rand(*shape, scale=1.0):
+        return (torch.randn(*shape, generator=g) * scale).float()
+
+    export("gemm", nn.Sequential(nn.Linear(8, 5), nn.ReLU(), nn.Linear(5, 3)), rand(4, 8), opset=13)
+    export("matmul", MatMulBias(), rand(2, 3, 6), opset=17)
+    export("conv", nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(),
+                                 nn.Conv2d(4, 4, 3, stride=2, padding=2, dilation=2, groups=2),
+                                 nn.Conv2d(4, 3, (2, 3), stride=(1, 2), padding=(1, 0))), rand(2, 2, 9, 8), opset=13)
+    export("conv1d", nn.Sequential(nn.Conv1d(3, 4, 5, stride=2, padding=2), nn.Tanh()), rand(2, 3, 11), opset=15)
+    export("pool", nn.Sequential(nn.MaxPool2d(2), nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+                                 nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=True),
+                                 nn.MaxPool2d(3, stride=2, ceil_mode=True), nn.AdaptiveAvgPool2d(1)),
+           rand(2, 3, 19, 17), opset=13)
+    export("pool_ceil_avg", nn.Sequential(nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=True),
+                                          nn.MaxPool2d(2, stride=1, padding=1)), rand(2, 2, 8, 7), opset=13)
+    export("activations", Activations(), rand(3, 7, scale=2.0), opset=14)
+    export("math", MathOps(), rand(3, 5, scale=1.5), opset=13)
+    export("broadcast", Broadcasting(), rand(2, 3, 4, 5), opset=13)
+    export("shape_ops", ShapeOps(), rand(3, 2, 4, 6), opset=13)
+    export("pad_modes", PadModes(), rand(2, 2, 4, 5), opset=13)
+    export("batchnorm", BatchNormNet(), rand(3, 2, 6, 6), opset=15)
+    export("softmax", SoftmaxTail(log=False), rand(5, 6), opset=13)
+    export("logsoftmax", SoftmaxTail(log=True), rand(5, 6), opset=17)
+    export("small_cnn", SmallCnn(), rand(2, 1, 28, 28), opset=13)
+    export("layernorm", nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU()), rand(3, 6), opset=17)
+
+    # ----- models whose import must fail -----
+    buffer = io.BytesIO()
+    torch.onnx.export(EinsumNet(), (rand(2, 3),), buffer, opset_version=13, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "batch"}})
+    with open(os.path.join(OUT, "unsupported_einsum.onnx"), "wb") as f:
+        f.write(buffer.getvalue())
+    print("unsupported_einsum: (error case)")
+
+    helper_model("custom_op",
+                 [helper.make_node("Relu", ["input"], ["r"], name="relu"),
+                  helper.make_node("FancyActivation", ["r"], ["output"], name="fancy", domain="com.example")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], domains=["com.example"])
+    w = helper.make_tensor("w", TensorProto.FLOAT, [5, 7], np.ones(35, dtype=np.float32))
+    helper_model("bad_gemm_shape",
+                 [helper.make_node("Gemm", ["input", "w"], ["output"], name="fc", transB=1)],
+                 [float_input("input", ["batch", 8])], [float_input("output", ["batch", 5])], [w])
+    target = helper.make_tensor("target", TensorProto.INT64, [2], np.array([-1, 3], dtype=np.int64))
+    helper_model("bad_reshape",
+                 [helper.make_node("Reshape", ["input", "target"], ["output"], name="reshape_to_3")],
+                 [float_input("input", ["batch", 8])], [float_input("output", ["batch", 3])], [target])
+    helper_model("softmax_middle",
+                 [helper.make_node("Softmax", ["input"], ["s"], name="early_softmax", axis=1),
+                  helper.make_node("Relu", ["s"], ["output"], name="relu")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])])
+    helper_model("old_opset", [helper.make_node("Relu", ["input"], ["output"], name="relu")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], opset=9)
+    divisor_shape = helper.make_tensor("one", TensorProto.FLOAT, [1], np.ones(1, dtype=np.float32))
+    helper_model("div_by_input",
+                 [helper.make_node("Add", ["input", "one"], ["d"], name="plus_one"),
+                  helper.make_node("Div", ["input", "d"], ["output"], name="div_by_tensor")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [divisor_shape])
+
+    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
+    print(f"total size of {OUT}: {total} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+// Every op family against PyTorch: tests/data/onnx/NAME.onnx run on NAME.input.npy must match
+// NAME.output.npy, which PyTorch computed in float64 from the same float32 weights
+// (tests/data/make_test_models.py). Tolerance: 1e-5 relative (plus 1e-9 absolute near zero).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "graph/float_executor.h"
+#include "graph/onnx/onnx_import.h"
+#include "test_support.h"
+
+namespace fheq::graph {
+namespace {
+
+using testing::read_npy;
+using testing::tensors_near;
+using testing::test_model_path;
+
+struct ModelCase {
+  const char* name;
+  std::vector<const char*> expected_ops;  // op types that must survive import (the family under test)
+};
+
+class OnnxModelTest : public ::testing::TestWithParam<ModelCase> {};
+
+TEST_P(OnnxModelTest, MatchesPyTorchFloat64) {
+  const ModelCase& c = GetParam();
+  Graph graph = load_onnx(test_model_path(std::string(c.name) + ".onnx"));
+  for (const char* op : c.expected_ops) {
+    EXPECT_TRUE(std::any_of(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) { return n.op_type == op; }))
+        << c.name << " lost its " << op << " node";
+  }
+  FloatTensor input = read_npy(test_model_path(std::string(c.name) + ".input.npy"));
+  FloatTensor expected = read_npy(test_model_path(std::string(c.name) + ".output.npy"));
+  FloatTensor actual = run_graph(graph, input);
+  EXPECT_TRUE(tensors_near(actual, expected, 1e-5));
+  // The dynamic batch dim survives import.
+  ASSERT_EQ(graph.inputs.size(), 1u);
+  EXPECT_EQ(graph.inputs[0].shape[0], -1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Families, OnnxModelTest,
+    ::testing::Values(ModelCase{"gemm", {"Gemm", "Relu"}}, ModelCase{"matmul", {"MatMul", "Add"}},
+                      ModelCase{"conv", {"Conv"}}, ModelCase{"conv1d", {"Conv", "Tanh"}},
+                      ModelCase{"pool", {"MaxPool", "AveragePool", "GlobalAveragePool"}},
+                      ModelCase{"pool_ceil_avg", {"MaxPool", "AveragePool"}},
+                      ModelCase{"activations",
+                                {"Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Selu",
+                                 "HardSigmoid", "HardSwish", "Erf", "Clip", "Celu", "Concat"}},
+                      ModelCase{"math", {"Exp", "Log", "Abs", "Neg", "Sqrt", "Pow", "Div", "Erf"}},
+                      ModelCase{"broadcast", {"Add", "Mul", "Sub"}},
+                      ModelCase{"shape_ops", {"Transpose", "Reshape", "Flatten", "Pad", "Concat"}},
+                      ModelCase{"pad_modes", {"Pad"}}, ModelCase{"batchnorm", {"Conv", "Gemm"}},
+                      ModelCase{"softmax", {"Softmax"}}, ModelCase{"logsoftmax", {"LogSoftmax"}},
+                      ModelCase{"small_cnn", {"Conv", "MaxPool", "Gemm"}},
+                      ModelCase{"layernorm", {"LayerNormalization", "Erf"}}),
+    [](const ::testing::TestParamInfo<ModelCase>& info) { return std::string(info.param.name); });
+
+// torch's x.view(x.size(0), -1) chain must fold away: no shape computation is left for the
+// encrypted pipeline, and the Reshape copies the batch dim (0) instead of fixing it.
+TEST(OnnxImport, ShapeChainFoldsToBatchIndependentReshape) {
+  Graph graph = load_onnx(test_model_path("shape_ops.onnx"));
+  for (const Node& n : graph.nodes) {
+    EXPECT_NE(n.op_type, "Shape");
+    EXPECT_NE(n.op_type, "Gather");
+    EXPECT_NE(n.op_type, "Unsqueeze");
+    EXPECT_NE(n.op_type, "ConstantOfShape");
+    for (const auto& in : n.inputs) EXPECT_TRUE(in.empty() || graph.is_constant(in) || graph.value_shapes.count(in) ||
+                                                in == graph.inputs[0].name);
+  }
+  const Node* reshape = nullptr;
+  for (const Node& n : graph.nodes)
+    if (n.op_type == "Reshape") reshape = &n;
+  ASSERT_NE(reshape, nullptr);
+  const FloatTensor& target = graph.constant(reshape->inputs[1]);
+  ASSERT_EQ(target.size(), 2);
+  EXPECT_EQ(target[0], 0.0);
+  EXPECT_EQ(target[1], -1.0);
+  // Different batch sizes run through the same graph (the reference was made for batch 3).
+  FloatTensor input = read_npy(test_model_path("shape_ops.input.npy"));
+  FloatTensor expected = read_npy(test_model_path("shape_ops.output.npy"));
+  for (int64_t b = 1; b <= 3; ++b) {
+    FloatTensor part({b, 2, 4, 6}, std::vector<double>(input.data.begin(), input.data.begin() + b * 48));
+    FloatTensor want({b, 5}, std::vector<double>(expected.data.begin(), expected.data.begin() + b * 5));
+    EXPECT_TRUE(tensors_near(run_graph(graph, part), want, 1e-5)) << "batch " << b;
+  }
+}
+
+TEST(OnnxImport, ValueShapesMarkTheBatchDim) {
+  Graph graph = load_onnx(test_model_path("small_cnn.onnx"));
+  EXPECT_EQ(graph.inputs[0].shape, (Shape{-1, 1, 28, 28}));
+  EXPECT_EQ(graph.outputs[0].shape, (Shape{-1, 10}));
+  for (const Node& n : graph.nodes) {
+    ASSERT_TRUE(graph.value_shapes.count(n.outputs[0])) << n.name;
+    EXPECT_EQ(graph.value_shapes.at(n.outputs[0])[0], -1) << n.name;
+  }
+  EXPECT_EQ(graph.value_shapes.at(graph.nodes.front().outputs[0]), (Shape{-1, 8, 26, 26}));
+}
+
+TEST(OnnxImport, SoftmaxIsAClientSideTail) {
+  for (const char* name : {"softmax.onnx", "logsoftmax.onnx"}) {
+    Graph graph = load_onnx(test_model_path(name));
+    ASSERT_EQ(graph.client_side_tail, 1) << name;
+    const Node& last = graph.nodes.back();
+    EXPECT_TRUE(last.op_type == "Softmax" || last.op_type == "LogSoftmax");
+    // The server part ends at the tail's input (the logits).
+    std::vector<std::string> server = graph.server_outputs();
+    ASSERT_EQ(server.size(), 1u);
+    EXPECT_EQ(server[0], last.inputs[0]);
+    EXPECT_EQ(graph.producer(server[0])->op_type, "Gemm");
+  }
+  Graph plain = load_onnx(test_model_path("gemm.onnx"));
+  EXPECT_EQ(plain.client_side_tail, 0);
+  EXPECT_EQ(plain.server_outputs(), std::vector<std::string>{plain.outputs[0].name});
+}
+
+}  // namespace
+}  // namespace fheq::graph
