@@ -7,3 +7,6 @@
 #include "fheq/quantizer.h"
 #include "fheq/calibration.h"
 #include "fheq/data.h"
+#include "fheq/quantized_model.h"
+#include "fheq/evaluation.h"
+#include "fheq/tfhe.h"

@@ -47,10 +47,17 @@ FloatTensor concat_axis(const std::vector<FloatTensor>& parts, int64_t axis) {
   return out;
 }
 
+// "node 'x' (Conv): ..." → "node 'x' (Conv, opset 13): ..." (the file-level error format).
+std::string with_opset(const std::string& message, const Node& node, int64_t opset) {
+  const std::string prefix = node.describe();
+  if (opset <= 0 || message.rfind(prefix, 0) != 0) return message;
+  return "node '" + node.name + "' (" + node.op_type + ", opset " + std::to_string(opset) + ")" +
+         message.substr(prefix.size());
+}
+
 // Runs every node once over `inputs` (one chunk of the batch).
-ValueMap run_chunk(const Graph& graph, const ValueMap& inputs, bool keep_intermediates,
+ValueMap run_chunk(const Graph& graph, ValueMap values, bool keep_intermediates,
                    const std::map<std::string, size_t>& last_reader) {
-  ValueMap values = inputs;
   std::vector<const FloatTensor*> args;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& node = graph.nodes[i];
@@ -71,7 +78,7 @@ ValueMap run_chunk(const Graph& graph, const ValueMap& inputs, bool keep_interme
     try {
       results = run_node(node, args);
     } catch (const Error& e) {
-      throw Error(graph.source + ": " + e.what());
+      throw Error(graph.source + ": " + with_opset(e.what(), node, graph.opset));
     }
     for (size_t k = 0; k < node.outputs.size() && k < results.size(); ++k) {
       if (!node.outputs[k].empty()) values[node.outputs[k]] = std::move(results[k]);
@@ -146,7 +153,12 @@ ValueMap run_graph(const Graph& graph, const ValueMap& inputs, bool keep_interme
                  " is not a multiple of the model's fixed batch size ", static_batch);
 
   const size_t threads = core::default_thread_pool().size();
-  int64_t chunk = static_batch > 0 ? static_batch : std::max<int64_t>(1, (batch + 4 * threads - 1) / (4 * threads));
+  // Small chunks keep each intermediate tensor in cache-sized, reused allocations (large fresh
+  // allocations cost more in page faults than the arithmetic), while giving the pool enough tasks.
+  constexpr int64_t kMaxChunk = 16;
+  int64_t chunk = static_batch > 0
+                      ? static_batch
+                      : std::clamp<int64_t>((batch + 4 * threads - 1) / (4 * threads), 1, kMaxChunk);
   if (static_batch == 0 && batch < 8) chunk = std::max<int64_t>(batch, 1);
   const int64_t chunks = batch == 0 ? 1 : (batch + chunk - 1) / chunk;
   // Index of the last node reading each intermediate value, so a chunk frees it early.
@@ -163,7 +175,7 @@ ValueMap run_graph(const Graph& graph, const ValueMap& inputs, bool keep_interme
     const int64_t begin = static_cast<int64_t>(c) * chunk, count = std::min(chunk, batch - begin);
     ValueMap part;
     for (const auto& [name, t] : inputs) part[name] = slice_axis(t, 0, begin, count);
-    results[c] = run_chunk(graph, part, keep_intermediates, last_use);
+    results[c] = run_chunk(graph, std::move(part), keep_intermediates, last_use);
   });
   ValueMap merged;
   for (const auto& [name, first] : results[0]) {

@@ -72,9 +72,12 @@ struct Graph {
 
 // How load_onnx simplifies the imported graph (defaults: everything on).
 struct ImportOptions {
-  bool fold_constants = true;      // Constant nodes, Shape→Gather→Concat chains, constant subgraphs
+  // Shape→Gather→Concat chains and constant subgraphs (Constant nodes always become constants).
+  // Off, the constant-operand rules of op_rules.h are not checked either (debugging aid).
+  bool fold_constants = true;
   bool fold_batch_norm = true;     // BatchNormalization into the preceding Conv / Gemm
   bool remove_identities = true;   // Identity, Dropout (inference)
+  bool fuse_activations = true;    // torch's Gelu / Softsign op chains back into one op
 };
 
 // Supported ONNX operator types (default domain), sorted; for docs and error messages.

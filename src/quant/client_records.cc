@@ -17,7 +17,8 @@ bool AffineGroup::same_as(const AffineGroup& other) const {
 std::vector<double> evaluate_group(const AffineGroup& group, std::vector<double> q) {
   for (double& v : q) v = group.scale * (v - group.offset);
   if (group.steps.empty()) return q;
-  FloatTensor x(Shape{static_cast<int64_t>(q.size())}, std::move(q));
+  const auto count = static_cast<int64_t>(q.size());
+  FloatTensor x(Shape{count}, std::move(q));
   for (const UnaryStep& step : group.steps) {
     std::vector<FloatTensor> scalars;
     scalars.reserve(step.constants.size());

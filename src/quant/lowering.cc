@@ -153,6 +153,9 @@ ValueId Lowering::build_tlu(const QValue& value, const std::string& name, int bu
     }
     shift = std::max<int64_t>(shift, bits_for_range(domain[g]) - budget_bits);
   }
+  // Rounding both ends can add one index; shift once more if a rounded domain still exceeds the budget.
+  for (size_t g = 0; g < n_groups; ++g)
+    while (bits_for_span(round_shift_exact(domain[g].max, shift) - round_shift_exact(domain[g].min, shift)) > budget_bits) ++shift;
   TluOp op;
   op.input = value.id;
   op.rounding_shift = shift;

@@ -23,8 +23,12 @@ from onnx import TensorProto, helper
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx")
 
 
-def export(name, model, example, opset=13, randomize_bn=True):
-    """Exports `model` (eval mode) and stores the float64 reference output for `example`."""
+def export(name, model, example, opset=13, randomize_bn=True, keep_batch_norm=False, dynamic_batch=True):
+    """Exports `model` (eval mode) and stores the float64 reference output for `example`.
+
+    keep_batch_norm: export with TrainingMode.PRESERVE, which skips torch's own eval-mode
+    Conv+BatchNorm fusion, so the BatchNormalization nodes reach our importer.
+    dynamic_batch=False: export with a fixed batch of 1 (the reference still covers all of `example`)."""
     model.eval()
     if randomize_bn:
         gen = torch.Generator().manual_seed(1234)
@@ -36,9 +40,11 @@ def export(name, model, example, opset=13, randomize_bn=True):
                 m.weight.data.copy_(torch.randn(c, generator=gen))
                 m.bias.data.copy_(torch.randn(c, generator=gen))
     buffer = io.BytesIO()
-    torch.onnx.export(model, (example,), buffer, opset_version=opset, input_names=["input"],
-                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-                      do_constant_folding=True)
+    torch.onnx.export(model, (example if dynamic_batch else example[:1],), buffer, opset_version=opset,
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}} if dynamic_batch else None,
+                      do_constant_folding=True,
+                      training=torch.onnx.TrainingMode.PRESERVE if keep_batch_norm else torch.onnx.TrainingMode.EVAL)
     onnx_model = onnx.load_from_string(buffer.getvalue())
     onnx.checker.check_model(onnx_model)
     with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
@@ -164,6 +170,16 @@ class SmallCnn(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class ViewLinear(nn.Module):
+    """x.view(x.size(0), -1) then Linear; exported with a fixed batch of 1."""
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(24, 3)
+
+    def forward(self, x):
+        return self.fc(x.view(x.size(0), -1))
+
+
 class EinsumNet(nn.Module):
     def forward(self, x):
         return torch.einsum("bi,bj->bij", x, x)
@@ -176,7 +192,7 @@ def helper_model(name, nodes, inputs, outputs, initializers=(), opset=13, domain
     model.ir_version = 8
     with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
         f.write(model.SerializeToString())
-    print(f"{name}: (error case)")
+    print(f"{name}: (hand-built)")
 
 
 def float_input(name, shape):
@@ -208,10 +224,11 @@ def main():
     export("broadcast", Broadcasting(), rand(2, 3, 4, 5), opset=13)
     export("shape_ops", ShapeOps(), rand(3, 2, 4, 6), opset=13)
     export("pad_modes", PadModes(), rand(2, 2, 4, 5), opset=13)
-    export("batchnorm", BatchNormNet(), rand(3, 2, 6, 6), opset=15)
+    export("batchnorm", BatchNormNet(), rand(3, 2, 6, 6), opset=15, keep_batch_norm=True)
     export("softmax", SoftmaxTail(log=False), rand(5, 6), opset=13)
     export("logsoftmax", SoftmaxTail(log=True), rand(5, 6), opset=17)
     export("small_cnn", SmallCnn(), rand(2, 1, 28, 28), opset=13)
+    export("static_batch", ViewLinear(), rand(3, 2, 3, 4), opset=13, dynamic_batch=False)
     export("layernorm", nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU()), rand(3, 6), opset=17)
 
     # ----- models whose import must fail -----
@@ -245,6 +262,17 @@ def main():
                  [helper.make_node("Add", ["input", "one"], ["d"], name="plus_one"),
                   helper.make_node("Div", ["input", "d"], ["output"], name="div_by_tensor")],
                  [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [divisor_shape])
+
+    # ----- simplification cases (valid models built by hand) -----
+    ratio = helper.make_tensor("ratio", TensorProto.FLOAT, [], np.array([0.5], dtype=np.float32))
+    helper_model("identity_dropout",
+                 [helper.make_node("Identity", ["input"], ["i1"], name="id_in"),
+                  helper.make_node("Constant", [], ["slope"], name="const_slope", value_float=0.25),
+                  helper.make_node("LeakyRelu", ["i1"], ["r"], name="leaky", alpha=0.25),
+                  helper.make_node("Mul", ["r", "slope"], ["m"], name="scale"),
+                  helper.make_node("Dropout", ["m", "ratio"], ["d"], name="drop"),
+                  helper.make_node("Identity", ["d"], ["output"], name="id_out")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [ratio])
 
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"total size of {OUT}: {total} bytes")

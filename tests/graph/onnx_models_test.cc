@@ -47,14 +47,14 @@ INSTANTIATE_TEST_SUITE_P(
                       ModelCase{"pool_ceil_avg", {"MaxPool", "AveragePool"}},
                       ModelCase{"activations",
                                 {"Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Selu",
-                                 "HardSigmoid", "HardSwish", "Erf", "Clip", "Celu", "Concat"}},
+                                 "HardSigmoid", "HardSwish", "Gelu", "Softsign", "Clip", "Celu", "Concat"}},
                       ModelCase{"math", {"Exp", "Log", "Abs", "Neg", "Sqrt", "Pow", "Div", "Erf"}},
                       ModelCase{"broadcast", {"Add", "Mul", "Sub"}},
                       ModelCase{"shape_ops", {"Transpose", "Reshape", "Flatten", "Pad", "Concat"}},
                       ModelCase{"pad_modes", {"Pad"}}, ModelCase{"batchnorm", {"Conv", "Gemm"}},
                       ModelCase{"softmax", {"Softmax"}}, ModelCase{"logsoftmax", {"LogSoftmax"}},
                       ModelCase{"small_cnn", {"Conv", "MaxPool", "Gemm"}},
-                      ModelCase{"layernorm", {"LayerNormalization", "Erf"}}),
+                      ModelCase{"layernorm", {"LayerNormalization", "Gelu"}}),
     [](const ::testing::TestParamInfo<ModelCase>& info) { return std::string(info.param.name); });
 
 // torch's x.view(x.size(0), -1) chain must fold away: no shape computation is left for the
@@ -113,6 +113,52 @@ TEST(OnnxImport, SoftmaxIsAClientSideTail) {
   Graph plain = load_onnx(test_model_path("gemm.onnx"));
   EXPECT_EQ(plain.client_side_tail, 0);
   EXPECT_EQ(plain.server_outputs(), std::vector<std::string>{plain.outputs[0].name});
+}
+
+// A model exported with a fixed batch of 1 (torch folds x.view(x.size(0), -1) to [1, -1]) still
+// runs a batch of 3: the executor feeds it one sample at a time.
+TEST(OnnxImport, FixedBatchModelRunsLargerBatches) {
+  Graph graph = load_onnx(test_model_path("static_batch.onnx"));
+  EXPECT_EQ(graph.inputs[0].shape, (Shape{1, 2, 3, 4}));
+  FloatTensor input = read_npy(test_model_path("static_batch.input.npy"));
+  FloatTensor expected = read_npy(test_model_path("static_batch.output.npy"));
+  ASSERT_EQ(input.dim(0), 3);
+  EXPECT_TRUE(tensors_near(run_graph(graph, input), expected, 1e-5));
+}
+
+// Identity and inference Dropout disappear; the Constant node becomes a constant; the graph
+// output keeps its name.
+TEST(OnnxImport, IdentityDropoutAndConstantAreRemoved) {
+  Graph graph = load_onnx(test_model_path("identity_dropout.onnx"));
+  ASSERT_EQ(graph.nodes.size(), 2u);
+  EXPECT_EQ(graph.nodes[0].op_type, "LeakyRelu");
+  EXPECT_EQ(graph.nodes[0].inputs[0], "input");
+  EXPECT_EQ(graph.nodes[1].op_type, "Mul");
+  EXPECT_EQ(graph.nodes[1].outputs[0], "output");
+  EXPECT_TRUE(graph.is_constant("slope"));
+  FloatTensor x({2, 4}, {-4, -1, 0, 2, 3, -0.5, 8, -8});
+  FloatTensor y = run_graph(graph, x);
+  for (int64_t i = 0; i < x.size(); ++i) EXPECT_DOUBLE_EQ(y[i], (x[i] < 0 ? 0.25 * x[i] : x[i]) * 0.25);
+}
+
+// torch writes Gelu as Div/Erf/Add/Mul/Mul; the importer fuses it back into one Gelu node
+// (one function of one tensor). Fused and unfused graphs compute the same values.
+TEST(OnnxImport, GeluChainFusesIntoOneNode) {
+  ImportOptions unfused_options;
+  unfused_options.fuse_activations = false;
+  Graph unfused = load_onnx(test_model_path("layernorm.onnx"), unfused_options);
+  Graph fused = load_onnx(test_model_path("layernorm.onnx"));
+  auto count = [](const Graph& g, const char* op) {
+    return std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op_type == op; });
+  };
+  EXPECT_EQ(count(unfused, "Erf"), 1);
+  EXPECT_EQ(count(unfused, "Gelu"), 0);
+  EXPECT_EQ(count(fused, "Erf"), 0);
+  EXPECT_EQ(count(fused, "Mul"), 0);
+  EXPECT_EQ(count(fused, "Gelu"), 1);
+  EXPECT_EQ(fused.nodes.size() + 4, unfused.nodes.size());
+  FloatTensor input = read_npy(test_model_path("layernorm.input.npy"));
+  EXPECT_TRUE(tensors_near(run_graph(fused, input), run_graph(unfused, input), 1e-7));
 }
 
 }  // namespace

@@ -52,22 +52,27 @@ TEST(Batch, MatchesSequentialCallsForAnyThreadCount) {
   }
   // Sequential references.
   BootstrapScratch scratch(keys.fourier_key);
-  std::vector<LweCiphertext> pbs_expected(count), kspbs_expected(count), ks_expected(count);
+  // Grouped batches must be bit-identical to one-by-one calls (same operations in the same order).
+  const CompactLweKeyswitchKey compact = compact_lwe_keyswitch_key(keys.keyswitch_key);
+  std::vector<LweCiphertext> pbs_expected(count), kspbs_expected(count), kspbs_compact_expected(count), ks_expected(count);
   for (size_t i = 0; i < count; ++i) {
+    keyswitch_bootstrap_lwe(compact, keys.fourier_key, *per_input[i], big_inputs[i], kspbs_compact_expected[i], scratch);
     bootstrap_lwe(keys.fourier_key, *per_input[i], small_inputs[i], pbs_expected[i], scratch);
     keyswitch_bootstrap_lwe(keys.keyswitch_key, keys.fourier_key, *per_input[i], big_inputs[i], kspbs_expected[i], scratch);
     keyswitch_lwe(keys.keyswitch_key, big_inputs[i], ks_expected[i]);
   }
   for (size_t threads : {1u, 2u, 3u}) {
     core::ThreadPool pool(threads);
-    std::vector<LweCiphertext> pbs, kspbs, ks;
+    std::vector<LweCiphertext> pbs, kspbs, kspbs_compact, ks;
     bootstrap_lwe_batch(keys.fourier_key, per_input, small_inputs, pbs, pool);
     keyswitch_bootstrap_lwe_batch(keys.keyswitch_key, keys.fourier_key, per_input, big_inputs, kspbs, pool);
+    keyswitch_bootstrap_lwe_batch(compact, keys.fourier_key, per_input, big_inputs, kspbs_compact, pool);
     keyswitch_lwe_batch(keys.keyswitch_key, big_inputs, ks, pool);
     ASSERT_EQ(pbs.size(), count);
     for (size_t i = 0; i < count; ++i) {
       ASSERT_EQ(pbs[i].data, pbs_expected[i].data) << threads << " threads, ciphertext " << i;
       ASSERT_EQ(kspbs[i].data, kspbs_expected[i].data) << threads << " threads, ciphertext " << i;
+      ASSERT_EQ(kspbs_compact[i].data, kspbs_compact_expected[i].data) << threads << " threads, ciphertext " << i;
       ASSERT_EQ(ks[i].data, ks_expected[i].data) << threads << " threads, ciphertext " << i;
     }
   }

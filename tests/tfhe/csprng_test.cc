@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <cstring>
 #include <set>
 #include <string>
 #include <vector>

@@ -122,8 +122,8 @@ TEST(NegacyclicFft, ForwardMatchesLongDoubleReferenceTransform) {
   // assert 10·(log2(M) + 1)·u, the +1 covering the twist.
   std::mt19937_64 rng(test_seed());
   for (FftBackend backend : kBackends) {
-    for (size_t n : {16, 64, 256, 1024}) {
-      const NegacyclicFft fft(n, backend);
+    for (size_t n : {16, 32, 64, 128, 256, 512, 1024}) {
+      const NegacyclicFft& fft = fft_for(n, backend);
       const auto a = random_small(rng, n, 40);
       FourierPolynomial got(n);
       fft.forward_i64(a.data(), got);
@@ -149,7 +149,7 @@ TEST(NegacyclicFft, SmallIntegerProductsAreExact) {
   std::mt19937_64 rng(test_seed());
   for (FftBackend backend : kBackends) {
     for (size_t n = 256; n <= 16384; n *= 2) {
-      const NegacyclicFft fft(n, backend);
+      const NegacyclicFft& fft = fft_for(n, backend);
       const int bits = (47 - std::countr_zero(n)) / 2;
       const auto a = random_small(rng, n, bits), d = random_small(rng, n, bits);
       const auto exact = negacyclic_multiply_karatsuba(as_torus(a), as_torus(d));
@@ -166,7 +166,7 @@ TEST(NegacyclicFft, TorusTimesDigitsWithinF64ErrorBound) {
   const int digit_bits = 22;
   for (FftBackend backend : kBackends) {
     for (size_t n = 256; n <= 16384; n *= 2) {
-      const NegacyclicFft fft(n, backend);
+      const NegacyclicFft& fft = fft_for(n, backend);
       const auto a = random_torus(rng, n);
       const auto d = random_small(rng, n, digit_bits);
       const auto exact = negacyclic_multiply_karatsuba(a, as_torus(d));
@@ -185,7 +185,8 @@ TEST(NegacyclicFft, BackendsShareTheFourierLayout) {
   // Forward with one backend, multiply, invert with the other: still the exact small product.
   std::mt19937_64 rng(test_seed());
   const size_t n = 2048;
-  const NegacyclicFft native(n, FftBackend::kNative), fftw(n, FftBackend::kFftw);
+  const NegacyclicFft& native = fft_for(n, FftBackend::kNative);
+  const NegacyclicFft& fftw = fft_for(n, FftBackend::kFftw);
   const auto a = random_small(rng, n, 16), d = random_small(rng, n, 16);
   FourierPolynomial fa(n), fd(n), acc(n);
   native.forward_i64(a.data(), fa);
@@ -203,7 +204,7 @@ TEST(NegacyclicFft, BackwardAddAccumulatesSumOfProducts) {
   std::mt19937_64 rng(test_seed());
   for (FftBackend backend : kBackends) {
     const size_t n = 1024;
-    const NegacyclicFft fft(n, backend);
+    const NegacyclicFft& fft = fft_for(n, backend);
     const auto a1 = random_small(rng, n, 15), d1 = random_small(rng, n, 15);
     const auto a2 = random_small(rng, n, 15), d2 = random_small(rng, n, 15);
     auto acc = random_torus(rng, n);
@@ -227,7 +228,7 @@ TEST(NegacyclicFft, ConcurrentUseGivesTheSameResults) {
   std::mt19937_64 rng(test_seed());
   for (FftBackend backend : kBackends) {
     const size_t n = 4096;
-    const NegacyclicFft fft(n, backend);
+    const NegacyclicFft& fft = fft_for(n, backend);
     const auto a = random_small(rng, n, 12), d = random_small(rng, n, 12);
     const auto expected = negacyclic_multiply_karatsuba(as_torus(a), as_torus(d));
     std::vector<std::thread> threads;

@@ -103,6 +103,35 @@ TEST(Keyswitch, SeededKeyDecompressesToTheStandardKey) {
   }
 }
 
+TEST(Keyswitch, CompactKeyMatchesItsReferenceAndStaysCloseToTheFullKey) {
+  // The 32-bit key: fast path bit-identical to its reference; phase within the stated extra error of
+  // the 64-bit keyswitch (2^31·sqrt((n_out/2 + 1)/3)·‖digits‖₂ std, asserted at 6 std with ‖d‖₂ ≤
+  // sqrt(n_in·l)·B/2) and decryption still exact.
+  const uint64_t seed = test_seed();
+  const NoiseDistribution noise{NoiseKind::kGaussian, std::exp2(-30.0), 0};
+  const size_t n_in = 1024, n_out = 128, base_log = 4, level = 4;
+  KeyswitchSetup setup(seed, n_in, n_out, base_log, level, noise);
+  const CompactLweKeyswitchKey compact = compact_lwe_keyswitch_key(setup.key);
+  ASSERT_EQ(compact.data.size(), setup.key.data.size());
+  Csprng masks(make_seed(seed, 4));
+  NoiseSampler noise_sampler(make_seed(seed, 5));
+  const double bound = 6 * std::ldexp(1.0, 31) * std::sqrt((n_out / 2.0 + 1) / 3.0) *
+                       std::sqrt(static_cast<double>(n_in * level)) * (1 << (base_log - 1));
+  for (uint64_t m = 0; m < 16; ++m) {
+    const LweCiphertext in = encrypt_lwe(setup.big_key, encode_message(m, 4), noise, masks, noise_sampler);
+    LweCiphertext fast, ref, full;
+    keyswitch_lwe(compact, in, fast);
+    keyswitch_lwe_ref(compact, in, ref);
+    keyswitch_lwe(setup.key, in, full);
+    ASSERT_EQ(fast.data, ref.data) << "m " << m;
+    for (Torus x : fast.data) ASSERT_EQ(x & 0xffffffffULL, 0u);
+    const Torus phase = decrypt_lwe(setup.small_key, fast);
+    const double difference = std::fabs(static_cast<double>(static_cast<int64_t>(phase - decrypt_lwe(setup.small_key, full))));
+    ASSERT_LE(difference, bound) << "m " << m;
+    ASSERT_EQ(decode_message(phase, 4), m);
+  }
+}
+
 TEST(Keyswitch, RejectsWrongInputDimension) {
   const uint64_t seed = test_seed();
   KeyswitchSetup setup(seed, 128, 16, 4, 2, NoiseDistribution{});

@@ -69,15 +69,16 @@ TEST(NoiseFormulas, KeyswitchAndModulusSwitchSumTheirTerms) {
   EXPECT_NEAR(modulus_switch_variance(918, 2048, 400.0), 401.0 / 12.0 / (4096.0 * 4096.0), 1e-18);
 }
 
-TEST(NoiseFormulas, PbsVarianceIsNTimesExternalProduct) {
+TEST(NoiseFormulas, PbsVarianceSumsItsCmuxes) {
   const TfheParams& p = params_concrete_128(4);
   const double sigma2 = p.glwe_noise.gaussian_std * p.glwe_noise.gaussian_std;
-  // Direct: n·[(k+1)·l·N·(B²+2)/12·σ² + ½(1 + kN/2)·rounding + fft].
+  // Direct: (1 − 1/2N)·[(n − k/(k+1))·(k+1)·l·N·(B²+2)/12·σ² + n·(½(1 + kN/2)·rounding + fft)], k = 2.
   const double B = std::exp2(23.0);
-  const double per = 3.0 * 1 * 1024 * (B * B + 2) / 12 * sigma2 +
-                     0.5 * (1 + 1024.0) * (std::exp2(-46.0) + 2 * std::exp2(-128.0)) / 12 +
-                     fft_external_product_variance(p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level);
-  EXPECT_NEAR(pbs_output_variance(p), 801 * per, 1e-9 * 801 * per);
+  const double ggsw = 3.0 * 1 * 1024 * (B * B + 2) / 12 * sigma2;
+  const double rounding = 0.5 * (1 + 1024.0) * (std::exp2(-46.0) + 2 * std::exp2(-128.0)) / 12;
+  const double fft = fft_external_product_variance(p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level);
+  const double expected = (1 - 1.0 / 2048) * ((801 - 2.0 / 3.0) * ggsw + 801 * (rounding + fft));
+  EXPECT_NEAR(pbs_output_variance(p), expected, 1e-9 * expected);
 }
 
 TEST(NoiseFormulas, ErrorProbabilityAndItsInverse) {

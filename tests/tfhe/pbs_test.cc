@@ -3,12 +3,14 @@
 // real 128-bit parameter sets (t2).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
 #include "fheq/error.h"
 #include "tfhe/algorithms/bootstrap.h"
 #include "tfhe/algorithms/encoding.h"
+#include "tfhe/algorithms/keyswitch.h"
 #include "tfhe/algorithms/lookup_table_builder.h"
 #include "tfhe/algorithms/lwe_encryption.h"
 #include "tfhe/algorithms/lwe_linear_algebra.h"
@@ -68,7 +70,9 @@ TEST(Pbs, EveryInputEveryTableForPrecisionsOneToSix) {
 
 TEST(Pbs, ArbitraryOutputEncodingAndNoisyInputs) {
   // Output encoding chosen by the caller: f(m) = 3m + 1 at Δ' for a wider 8-bit output space; inputs
-  // carry noise up to ±0.4·Δ (added as a plaintext offset), which the centred boxes must round away.
+  // carry offsets up to ±Δ/4 (added to the plaintext), which the centred boxes must round away. (Δ/4 is
+  // 8 of the 32 coefficients of a TOY_P4 box; the modulus-switch rounding adds std ≈ 1.6 more, so a
+  // half box of 16 leaves a 5-sigma margin.)
   const uint64_t seed = test_seed();
   const uint32_t p = 4, out_bits = 8;
   const TfheParams& params = params_toy(p);
@@ -79,7 +83,7 @@ TEST(Pbs, ArbitraryOutputEncodingAndNoisyInputs) {
   NoiseSampler noise(make_seed(seed, 2));
   const int64_t delta = static_cast<int64_t>(encoding_delta(p));
   for (uint64_t m = 0; m < 16; ++m) {
-    for (double offset : {-0.4, -0.2, 0.0, 0.2, 0.4}) {
+    for (double offset : {-0.25, -0.125, 0.0, 0.125, 0.25}) {
       const Torus plaintext = encode_message(m, p) + static_cast<Torus>(static_cast<int64_t>(offset * delta));
       const LweCiphertext in = encrypt_lwe(keys.small_key, plaintext, params.lwe_noise, masks, noise);
       const LweCiphertext out = bootstrap_lwe(keys.fourier_key, lut, in);
@@ -127,8 +131,11 @@ TEST(Pbs, FastMatchesReferenceDecryption) {
 TEST(Pbs, ManyLutEvaluatesEveryTableFromOneBlindRotation) {
   const uint64_t seed = test_seed();
   std::mt19937_64 rng(seed);
+  // 3-bit messages on TOY_P5 keys (N = 1024): with c tables a box holds N/(2^p·c) groups of c
+  // coefficients and the modulus-switch rounding error is ~1.6 groups (std) whatever c, so c = 4 still
+  // leaves a half box of 16 groups (~10 sigma).
   const uint32_t p = 3;
-  const TfheParams& params = params_toy(p);  // N = 256: room for 2^3·c with c up to 32
+  const TfheParams& params = params_toy(5);
   const TestKeys keys(params, seed, false);
   Csprng masks(make_seed(seed, 1));
   NoiseSampler noise(make_seed(seed, 2));
@@ -152,7 +159,7 @@ TEST(Pbs, ManyLutEvaluatesEveryTableFromOneBlindRotation) {
     }
   }
   EXPECT_THROW(make_many_lookup_table(params.glwe_dimension, params.polynomial_size, p,
-                                      std::vector<std::vector<Torus>>(64, std::vector<Torus>(8))),
+                                      std::vector<std::vector<Torus>>(256, std::vector<Torus>(8))),
                fheq::Error);
 }
 
@@ -214,19 +221,21 @@ TEST(PbsReal128, TfhersSetKeyswitchBootstrapEveryInput) {
   NoiseSampler noise(make_seed(seed, 2));
   BootstrapScratch scratch(keys.fourier_key);
   LweCiphertext out;
-  std::vector<double> times;
-  for (int repeat = 0; repeat < 2; ++repeat) {
+  const CompactLweKeyswitchKey compact = compact_lwe_keyswitch_key(keys.keyswitch_key);
+  for (bool use_compact : {false, true}) {
+    std::vector<double> times;
     for (uint64_t m = 0; m < 16; ++m) {
       const LweCiphertext in = encrypt_lwe(keys.big_key, encode_message(m, p), params.glwe_noise, masks, noise);
       const auto start = std::chrono::steady_clock::now();
-      keyswitch_bootstrap_lwe(keys.keyswitch_key, keys.fourier_key, lut, in, out, scratch);
+      if (use_compact) keyswitch_bootstrap_lwe(compact, keys.fourier_key, lut, in, out, scratch);
+      else keyswitch_bootstrap_lwe(keys.keyswitch_key, keys.fourier_key, lut, in, out, scratch);
       times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
       ASSERT_EQ(decode_message(decrypt_lwe(keys.big_key, out), p), (m * m + 3) % 16) << "input " << m;
     }
+    std::sort(times.begin(), times.end());
+    std::printf("[ real ] %s KS%s+PBS single thread (wall clock, shared machine): median %.2f ms, min %.2f ms\n",
+                params.name.c_str(), use_compact ? "(32-bit key)" : "", times[times.size() / 2], times.front());
   }
-  std::sort(times.begin(), times.end());
-  std::printf("[ real ] %s KS+PBS single thread: median %.2f ms, min %.2f ms\n", params.name.c_str(),
-              times[times.size() / 2], times.front());
 }
 
 TEST(PbsReal128, ConcreteP4SetBootstrapsEveryInput) {

@@ -136,10 +136,12 @@ TEST_F(SerializationTest, CiphertextsDecryptAfterLoading) {
 
   LweCiphertextList small_cts, big_cts;
   SeededLweCiphertextList seeded;
-  for (uint64_t m = 0; m < 16; ++m) {
+  constexpr uint64_t kCount = 256;
+  for (uint64_t i = 0; i < kCount; ++i) {
+    const uint64_t m = i % 16;
     small_cts.push_back(encrypt_lwe(small, encode_message(m, 4), params.lwe_noise, masks, noise));
     big_cts.push_back(encrypt_lwe(big, encode_message(15 - m, 4), params.glwe_noise, masks, noise));
-    seeded.push_back(encrypt_lwe_seeded(small, encode_message(m, 4), params.lwe_noise, make_seed(seed, 100 + m), noise));
+    seeded.push_back(encrypt_lwe_seeded(small, encode_message(m, 4), params.lwe_noise, make_seed(seed, 100 + i), noise));
   }
   save_tfhe_object(path("small.cts"), small_cts, params);
   save_tfhe_object(path("big.cts"), big_cts, params);
@@ -147,18 +149,19 @@ TEST_F(SerializationTest, CiphertextsDecryptAfterLoading) {
   const auto small_loaded = load_tfhe_object<LweCiphertextList>(path("small.cts"), params);
   const auto big_loaded = load_tfhe_object<LweCiphertextList>(path("big.cts"), params);
   const auto seeded_loaded = load_tfhe_object<SeededLweCiphertextList>(path("seeded.cts"), params);
-  ASSERT_EQ(small_loaded.size(), 16u);
-  ASSERT_EQ(big_loaded.size(), 16u);
-  ASSERT_EQ(seeded_loaded.size(), 16u);
-  for (uint64_t m = 0; m < 16; ++m) {
-    EXPECT_EQ(small_loaded[m].data, small_cts[m].data);
-    EXPECT_EQ(decode_message(decrypt_lwe(small, small_loaded[m]), 4), m);
-    EXPECT_EQ(decode_message(decrypt_lwe(big, big_loaded[m]), 4), 15 - m);
-    EXPECT_EQ(decode_message(decrypt_lwe(small, decompress_lwe(seeded_loaded[m])), 4), m);
+  ASSERT_EQ(small_loaded.size(), kCount);
+  ASSERT_EQ(big_loaded.size(), kCount);
+  ASSERT_EQ(seeded_loaded.size(), kCount);
+  for (uint64_t i = 0; i < kCount; ++i) {
+    const uint64_t m = i % 16;
+    EXPECT_EQ(small_loaded[i].data, small_cts[i].data);
+    EXPECT_EQ(decode_message(decrypt_lwe(small, small_loaded[i]), 4), m);
+    EXPECT_EQ(decode_message(decrypt_lwe(big, big_loaded[i]), 4), 15 - m);
+    EXPECT_EQ(decode_message(decrypt_lwe(small, decompress_lwe(seeded_loaded[i])), 4), m);
   }
   // A seeded ciphertext costs 16 + 8 bytes instead of 8·(n+1).
-  const double per_ct_plain = double(std::filesystem::file_size(path("small.cts"))) / 16;
-  const double per_ct_seeded = double(std::filesystem::file_size(path("seeded.cts"))) / 16;
+  const double per_ct_plain = double(std::filesystem::file_size(path("small.cts"))) / kCount;
+  const double per_ct_seeded = double(std::filesystem::file_size(path("seeded.cts"))) / kCount;
   EXPECT_GT(per_ct_plain / per_ct_seeded, 0.9 * 8.0 * double(params.lwe_dimension.value + 1) / 24.0);
   // Empty lists round-trip too.
   save_tfhe_object(path("empty.cts"), LweCiphertextList{}, params);

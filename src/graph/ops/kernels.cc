@@ -2,6 +2,7 @@
 #include "graph/ops/kernels.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace fheq::graph::ops {
 
@@ -57,36 +58,46 @@ void valid_range(int64_t offset, int64_t pad, int64_t stride, int64_t in, int64_
 }  // namespace
 
 void conv2d(const ConvShape& shape, const double* x, const double* w, const double* bias, double* y) {
+  // im2col: for each group, row p = (ic, kh, kw) of `cols` holds the input value each output
+  // position sees through that kernel tap (0 in the padding). Then every output plane is
+  // bias + Σ_p w[oc, p] · cols[p], accumulated in increasing p like the reference, with a long
+  // contiguous inner loop over the output plane that vectorizes.
   const Window2d& win = shape.window;
   const int64_t in_per_group = shape.in_channels / shape.groups;
   const int64_t out_per_group = shape.out_channels / shape.groups;
   const int64_t in_plane = win.in_h * win.in_w, out_plane = win.out_h * win.out_w;
-  const int64_t kernel_plane = win.kernel_h * win.kernel_w;
-  for (int64_t oc = 0; oc < shape.out_channels; ++oc) {
-    double* out = y + oc * out_plane;
-    std::fill(out, out + out_plane, bias ? bias[oc] : 0.0);
-    const int64_t group = oc / out_per_group;
+  const int64_t taps = in_per_group * win.kernel_h * win.kernel_w;
+  thread_local std::vector<double> cols;
+  cols.assign(static_cast<size_t>(taps * out_plane), 0.0);
+  for (int64_t group = 0; group < shape.groups; ++group) {
+    if (group > 0) std::fill(cols.begin(), cols.end(), 0.0);
     for (int64_t icg = 0; icg < in_per_group; ++icg) {
       const double* in = x + (group * in_per_group + icg) * in_plane;
-      const double* kernel = w + (oc * in_per_group + icg) * kernel_plane;
       for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
         int64_t oh_lo, oh_hi;
         valid_range(kh * win.dilation_h, win.pad_top, win.stride_h, win.in_h, win.out_h, oh_lo, oh_hi);
         for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
-          const double weight = kernel[kh * win.kernel_w + kw];
           int64_t ow_lo, ow_hi;
           valid_range(kw * win.dilation_w, win.pad_left, win.stride_w, win.in_w, win.out_w, ow_lo, ow_hi);
+          double* col = cols.data() + ((icg * win.kernel_h + kh) * win.kernel_w + kw) * out_plane;
+          const int64_t col0 = -win.pad_left + kw * win.dilation_w;
           for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
             const double* in_row = in + (oh * win.stride_h - win.pad_top + kh * win.dilation_h) * win.in_w;
-            double* out_row = out + oh * win.out_w;
-            const int64_t col0 = -win.pad_left + kw * win.dilation_w;
-            if (win.stride_w == 1) {
-              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) out_row[ow] += weight * in_row[ow + col0];
-            } else {
-              for (int64_t ow = ow_lo; ow < ow_hi; ++ow) out_row[ow] += weight * in_row[ow * win.stride_w + col0];
-            }
+            double* col_row = col + oh * win.out_w;
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) col_row[ow] = in_row[ow * win.stride_w + col0];
           }
         }
+      }
+    }
+    for (int64_t ocg = 0; ocg < out_per_group; ++ocg) {
+      const int64_t oc = group * out_per_group + ocg;
+      double* out = y + oc * out_plane;
+      std::fill(out, out + out_plane, bias ? bias[oc] : 0.0);
+      const double* kernel = w + oc * taps;
+      for (int64_t p = 0; p < taps; ++p) {
+        const double weight = kernel[p];
+        const double* col = cols.data() + p * out_plane;
+        for (int64_t j = 0; j < out_plane; ++j) out[j] += weight * col[j];
       }
     }
   }

@@ -17,7 +17,11 @@ ValueMap dry_run(const Graph& graph, int64_t batch) {
     if (shape[0] < 0) shape[0] = batch;
     inputs[in.name] = FloatTensor(shape);
   }
-  return run_graph(graph, inputs, /*keep_intermediates=*/true);
+  try {
+    return run_graph(graph, inputs, /*keep_intermediates=*/true);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (found checking shapes with a batch of " + std::to_string(batch) + ")");
+  }
 }
 
 }  // namespace

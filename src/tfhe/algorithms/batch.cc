@@ -1,22 +1,19 @@
 #include "tfhe/algorithms/batch.h"
 
 #include <algorithm>
+#include <atomic>
+#include <vector>
 
 #include "core/check.h"
 #include "tfhe/algorithms/bootstrap.h"
+#include "tfhe/algorithms/grouped_bootstrap.h"
 #include "tfhe/algorithms/keyswitch.h"
 
 namespace fheq::tfhe {
 namespace {
 
-// Chunks of consecutive ciphertexts: a few per thread so uneven chunks balance, each chunk with one
-// scratch (allocated once per chunk, never inside the per-ciphertext loop).
-size_t chunk_count(size_t items, const core::ThreadPool& pool) {
-  return std::min(items, pool.size() * 4);
-}
-
-const LookupTable& table_for(const std::vector<const LookupTable*>& tables, size_t i) {
-  return *tables[tables.size() == 1 ? 0 : i];
+const LookupTable* table_for(const std::vector<const LookupTable*>& tables, size_t i) {
+  return tables[tables.size() == 1 ? 0 : i];
 }
 
 void require_tables(const char* what, const std::vector<const LookupTable*>& tables, size_t count) {
@@ -25,13 +22,50 @@ void require_tables(const char* what, const std::vector<const LookupTable*>& tab
   for (const LookupTable* table : tables) FHEQ_REQUIRE(table != nullptr, what, ": null lookup table");
 }
 
+// Runs body(begin, end, scratches) over groups of kBootstrapGroupSize consecutive ciphertexts. One
+// task per pool thread; each allocates its scratches once and then takes groups from a shared
+// counter (so uneven groups balance), never allocating per ciphertext.
 template <typename Body>
-void for_each_chunk(size_t count, core::ThreadPool& pool, const Body& body) {
-  const size_t chunks = chunk_count(count, pool);
-  if (chunks == 0) return;
-  pool.parallel_for(0, chunks, [&](size_t chunk) {
-    const size_t begin = count * chunk / chunks, end = count * (chunk + 1) / chunks;
-    body(begin, end);
+void for_each_group(size_t count, core::ThreadPool& pool, const FourierBootstrapKey* key, const Body& body) {
+  const size_t groups = (count + kBootstrapGroupSize - 1) / kBootstrapGroupSize;
+  if (groups == 0) return;
+  const size_t tasks = std::min(groups, pool.size());
+  std::atomic<size_t> next_group{0};
+  pool.parallel_for(0, tasks, [&](size_t) {
+    std::vector<BootstrapScratch> scratches;
+    if (key != nullptr) scratches.assign(kBootstrapGroupSize, BootstrapScratch(*key));
+    for (size_t group = next_group++; group < groups; group = next_group++) {
+      const size_t begin = group * kBootstrapGroupSize, end = std::min(count, begin + kBootstrapGroupSize);
+      body(begin, end, scratches.data());
+    }
+  });
+}
+
+template <typename KeyswitchKey>
+void keyswitch_bootstrap_batch(const KeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,
+                               const std::vector<const LookupTable*>& tables,
+                               const std::vector<LweCiphertext>& inputs, std::vector<LweCiphertext>& outputs,
+                               core::ThreadPool& pool) {
+  require_tables("keyswitch_bootstrap_lwe_batch", tables, inputs.size());
+  FHEQ_REQUIRE(keyswitch_key.output_dimension == bootstrap_key.input_lwe_dimension,
+               "keyswitch_bootstrap_lwe_batch: keyswitch output dimension ", keyswitch_key.output_dimension.value,
+               " differs from the bootstrap key's input dimension ", bootstrap_key.input_lwe_dimension.value);
+  outputs.resize(inputs.size());
+  for_each_group(inputs.size(), pool, &bootstrap_key, [&](size_t begin, size_t end, BootstrapScratch* scratches) {
+    const LweCiphertext* in[kBootstrapGroupSize];
+    LweCiphertext* small[kBootstrapGroupSize];
+    const LweCiphertext* small_in[kBootstrapGroupSize];
+    LweCiphertext* out[kBootstrapGroupSize];
+    const LookupTable* luts[kBootstrapGroupSize];
+    for (size_t i = begin; i < end; ++i) {
+      in[i - begin] = &inputs[i];
+      small[i - begin] = &scratches[i - begin].keyswitched;
+      small_in[i - begin] = small[i - begin];
+      out[i - begin] = &outputs[i];
+      luts[i - begin] = table_for(tables, i);
+    }
+    keyswitch_lwe_group(keyswitch_key, in, small, end - begin);
+    bootstrap_lwe_group(bootstrap_key, luts, small_in, out, end - begin, scratches);
   });
 }
 
@@ -42,9 +76,16 @@ void bootstrap_lwe_batch(const FourierBootstrapKey& key, const std::vector<const
                          core::ThreadPool& pool) {
   require_tables("bootstrap_lwe_batch", tables, inputs.size());
   outputs.resize(inputs.size());
-  for_each_chunk(inputs.size(), pool, [&](size_t begin, size_t end) {
-    BootstrapScratch scratch(key);
-    for (size_t i = begin; i < end; ++i) bootstrap_lwe(key, table_for(tables, i), inputs[i], outputs[i], scratch);
+  for_each_group(inputs.size(), pool, &key, [&](size_t begin, size_t end, BootstrapScratch* scratches) {
+    const LweCiphertext* in[kBootstrapGroupSize];
+    LweCiphertext* out[kBootstrapGroupSize];
+    const LookupTable* luts[kBootstrapGroupSize];
+    for (size_t i = begin; i < end; ++i) {
+      in[i - begin] = &inputs[i];
+      out[i - begin] = &outputs[i];
+      luts[i - begin] = table_for(tables, i);
+    }
+    bootstrap_lwe_group(key, luts, in, out, end - begin, scratches);
   });
 }
 
@@ -52,20 +93,28 @@ void keyswitch_bootstrap_lwe_batch(const LweKeyswitchKey& keyswitch_key, const F
                                    const std::vector<const LookupTable*>& tables,
                                    const std::vector<LweCiphertext>& inputs, std::vector<LweCiphertext>& outputs,
                                    core::ThreadPool& pool) {
-  require_tables("keyswitch_bootstrap_lwe_batch", tables, inputs.size());
-  outputs.resize(inputs.size());
-  for_each_chunk(inputs.size(), pool, [&](size_t begin, size_t end) {
-    BootstrapScratch scratch(bootstrap_key);
-    for (size_t i = begin; i < end; ++i)
-      keyswitch_bootstrap_lwe(keyswitch_key, bootstrap_key, table_for(tables, i), inputs[i], outputs[i], scratch);
-  });
+  keyswitch_bootstrap_batch(keyswitch_key, bootstrap_key, tables, inputs, outputs, pool);
+}
+
+void keyswitch_bootstrap_lwe_batch(const CompactLweKeyswitchKey& keyswitch_key,
+                                   const FourierBootstrapKey& bootstrap_key,
+                                   const std::vector<const LookupTable*>& tables,
+                                   const std::vector<LweCiphertext>& inputs, std::vector<LweCiphertext>& outputs,
+                                   core::ThreadPool& pool) {
+  keyswitch_bootstrap_batch(keyswitch_key, bootstrap_key, tables, inputs, outputs, pool);
 }
 
 void keyswitch_lwe_batch(const LweKeyswitchKey& keyswitch_key, const std::vector<LweCiphertext>& inputs,
                          std::vector<LweCiphertext>& outputs, core::ThreadPool& pool) {
   outputs.resize(inputs.size());
-  for_each_chunk(inputs.size(), pool, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) keyswitch_lwe(keyswitch_key, inputs[i], outputs[i]);
+  for_each_group(inputs.size(), pool, nullptr, [&](size_t begin, size_t end, BootstrapScratch*) {
+    const LweCiphertext* in[kBootstrapGroupSize];
+    LweCiphertext* out[kBootstrapGroupSize];
+    for (size_t i = begin; i < end; ++i) {
+      in[i - begin] = &inputs[i];
+      out[i - begin] = &outputs[i];
+    }
+    keyswitch_lwe_group(keyswitch_key, in, out, end - begin);
   });
 }
 

@@ -22,6 +22,12 @@ void keyswitch_bootstrap_lwe_batch(const LweKeyswitchKey& keyswitch_key, const F
                                    const std::vector<const LookupTable*>& tables,
                                    const std::vector<LweCiphertext>& inputs, std::vector<LweCiphertext>& outputs,
                                    core::ThreadPool& pool = core::default_thread_pool());
+// Same with the 32-bit compact keyswitch key.
+void keyswitch_bootstrap_lwe_batch(const CompactLweKeyswitchKey& keyswitch_key,
+                                   const FourierBootstrapKey& bootstrap_key,
+                                   const std::vector<const LookupTable*>& tables,
+                                   const std::vector<LweCiphertext>& inputs, std::vector<LweCiphertext>& outputs,
+                                   core::ThreadPool& pool = core::default_thread_pool());
 // Keyswitch only (big → small), batched.
 void keyswitch_lwe_batch(const LweKeyswitchKey& keyswitch_key, const std::vector<LweCiphertext>& inputs,
                          std::vector<LweCiphertext>& outputs, core::ThreadPool& pool = core::default_thread_pool());

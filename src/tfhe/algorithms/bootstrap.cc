@@ -91,14 +91,31 @@ void bootstrap_lwe_many(const FourierBootstrapKey& key, const LookupTable& table
   for (size_t t = 0; t < table.table_count; ++t) extract_lwe_sample(scratch.accumulator, t, outs[t]);
 }
 
-void keyswitch_bootstrap_lwe(const LweKeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,
-                             const LookupTable& table, const LweCiphertext& in, LweCiphertext& out,
-                             BootstrapScratch& scratch) {
+namespace {
+
+template <typename KeyswitchKey>
+void keyswitch_then_bootstrap(const KeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,
+                              const LookupTable& table, const LweCiphertext& in, LweCiphertext& out,
+                              BootstrapScratch& scratch) {
   FHEQ_REQUIRE(keyswitch_key.output_dimension == bootstrap_key.input_lwe_dimension,
                "keyswitch_bootstrap_lwe: keyswitch output dimension ", keyswitch_key.output_dimension.value,
                " differs from the bootstrap key's input dimension ", bootstrap_key.input_lwe_dimension.value);
   keyswitch_lwe(keyswitch_key, in, scratch.keyswitched);
   bootstrap_lwe(bootstrap_key, table, scratch.keyswitched, out, scratch);
+}
+
+}  // namespace
+
+void keyswitch_bootstrap_lwe(const LweKeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,
+                             const LookupTable& table, const LweCiphertext& in, LweCiphertext& out,
+                             BootstrapScratch& scratch) {
+  keyswitch_then_bootstrap(keyswitch_key, bootstrap_key, table, in, out, scratch);
+}
+
+void keyswitch_bootstrap_lwe(const CompactLweKeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,
+                             const LookupTable& table, const LweCiphertext& in, LweCiphertext& out,
+                             BootstrapScratch& scratch) {
+  keyswitch_then_bootstrap(keyswitch_key, bootstrap_key, table, in, out, scratch);
 }
 
 LweCiphertext keyswitch_bootstrap_lwe(const LweKeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,

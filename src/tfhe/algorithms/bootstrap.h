@@ -45,5 +45,9 @@ void keyswitch_bootstrap_lwe(const LweKeyswitchKey& keyswitch_key, const Fourier
                              BootstrapScratch& scratch);
 LweCiphertext keyswitch_bootstrap_lwe(const LweKeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,
                                       const LookupTable& table, const LweCiphertext& in);
+// Same with the 32-bit compact keyswitch key (lwe_keyswitch_key.h): half the key memory traffic.
+void keyswitch_bootstrap_lwe(const CompactLweKeyswitchKey& keyswitch_key, const FourierBootstrapKey& bootstrap_key,
+                             const LookupTable& table, const LweCiphertext& in, LweCiphertext& out,
+                             BootstrapScratch& scratch);
 
 }  // namespace fheq::tfhe

@@ -42,6 +42,40 @@ inline void multiply(FourierPolynomial& acc, const FourierPolynomial& a, const F
   }
 }
 
+// k = 1 (the common case): both accumulators updated in one pass, so the digit is loaded once and
+// the two key polynomials stream together.
+template <bool kFirst>
+inline void multiply_accumulate_two(FourierPolynomial& acc0, FourierPolynomial& acc1, const FourierPolynomial& a,
+                                    const FourierPolynomial& b0, const FourierPolynomial& b1) {
+  double* __restrict r0 = acc0.re.data();
+  double* __restrict i0 = acc0.im.data();
+  double* __restrict r1 = acc1.re.data();
+  double* __restrict i1 = acc1.im.data();
+  const double* __restrict a_re = a.re.data();
+  const double* __restrict a_im = a.im.data();
+  const double* __restrict b0_re = b0.re.data();
+  const double* __restrict b0_im = b0.im.data();
+  const double* __restrict b1_re = b1.re.data();
+  const double* __restrict b1_im = b1.im.data();
+  const size_t m = acc0.re.size();
+  for (size_t q = 0; q < m; ++q) {
+    const double ar = a_re[q], ai = a_im[q];
+    const double re0 = ar * b0_re[q] - ai * b0_im[q], im0 = ar * b0_im[q] + ai * b0_re[q];
+    const double re1 = ar * b1_re[q] - ai * b1_im[q], im1 = ar * b1_im[q] + ai * b1_re[q];
+    if constexpr (kFirst) {
+      r0[q] = re0;
+      i0[q] = im0;
+      r1[q] = re1;
+      i1[q] = im1;
+    } else {
+      r0[q] += re0;
+      i0[q] += im0;
+      r1[q] += re1;
+      i1[q] += im1;
+    }
+  }
+}
+
 void require_matching(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in) {
   FHEQ_REQUIRE(ggsw.glwe_dimension == in.glwe_dimension && ggsw.polynomial_size == in.polynomial_size,
                "external_product: GGSW (k=", ggsw.glwe_dimension.value, ", N=", ggsw.polynomial_size.value,
@@ -76,9 +110,14 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
     for (size_t j = 0; j < l; ++j) {
       fft.forward_i64(scratch.digits.data() + j * n, scratch.digit_fourier);
       const FourierPolynomial* row = ggsw_polynomials + (i * l + j) * columns;
-      for (size_t c = 0; c < columns; ++c) {
-        if (first) multiply(scratch.accumulators[c], scratch.digit_fourier, row[c]);
-        else multiply_accumulate(scratch.accumulators[c], scratch.digit_fourier, row[c]);
+      if (columns == 2) {
+        if (first) multiply_accumulate_two<true>(scratch.accumulators[0], scratch.accumulators[1], scratch.digit_fourier, row[0], row[1]);
+        else multiply_accumulate_two<false>(scratch.accumulators[0], scratch.accumulators[1], scratch.digit_fourier, row[0], row[1]);
+      } else {
+        for (size_t c = 0; c < columns; ++c) {
+          if (first) multiply(scratch.accumulators[c], scratch.digit_fourier, row[c]);
+          else multiply_accumulate(scratch.accumulators[c], scratch.digit_fourier, row[c]);
+        }
       }
       first = false;
     }

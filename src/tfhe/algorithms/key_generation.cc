@@ -3,6 +3,7 @@
 #include "core/check.h"
 #include "tfhe/algorithms/ggsw_encryption.h"
 #include "tfhe/algorithms/glwe_encryption.h"
+#include "tfhe/algorithms/keyswitch.h"
 #include "tfhe/fft/fft.h"
 
 namespace fheq::tfhe {
@@ -179,6 +180,7 @@ ServerKeys generate_server_keys(const TfheParams& params, const ClientKeys& clie
   keys.keyswitch_key = generate_lwe_keyswitch_key(client_keys.glwe_key.as_lwe_key(), client_keys.small_key,
                                                   params.ks_base_log, params.ks_level, params.lwe_noise, generator,
                                                   ksk_noise);
+  keys.compact_keyswitch_key = compact_lwe_keyswitch_key(keys.keyswitch_key);
   const LweBootstrapKey standard =
       generate_lwe_bootstrap_key(client_keys.small_key, client_keys.glwe_key, params.pbs_base_log, params.pbs_level,
                                  params.glwe_noise, bsk_mask_seed, bsk_noise_seed, pool);

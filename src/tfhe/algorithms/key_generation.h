@@ -66,8 +66,9 @@ struct ClientKeys {
   GlweSecretKey glwe_key;    // k, N: PBS outputs are under glwe_key.as_lwe_key() (the big key)
 };
 struct ServerKeys {
-  LweKeyswitchKey keyswitch_key;         // big (k·N) → small (n)
-  FourierBootstrapKey bootstrap_key;     // small (n) → big (k·N)
+  LweKeyswitchKey keyswitch_key;                 // big (k·N) → small (n)
+  CompactLweKeyswitchKey compact_keyswitch_key;  // the same, rounded to 32 bits (faster keyswitch)
+  FourierBootstrapKey bootstrap_key;             // small (n) → big (k·N)
 };
 ClientKeys generate_client_keys(const TfheParams& params, Csprng& generator);
 // Keys seeded from `generator` (masks and noise seeds are drawn from it); parallel over `pool`.

@@ -14,4 +14,11 @@ void keyswitch_lwe(const LweKeyswitchKey& key, const LweCiphertext& in, LweCiphe
 // Reference: output-major loops and the Decomposer of tfhe/commons/decomposition.h; bit-identical.
 void keyswitch_lwe_ref(const LweKeyswitchKey& key, const LweCiphertext& in, LweCiphertext& out);
 
+// The 32-bit compact form of a key (lwe_keyswitch_key.h) and keyswitching with it: same digits,
+// arithmetic mod 2^32 on the top halves; out[t] = acc32[t]·2^32 (the input body is rounded to its top
+// 32 bits first). The reference is bit-identical.
+CompactLweKeyswitchKey compact_lwe_keyswitch_key(const LweKeyswitchKey& key);
+void keyswitch_lwe(const CompactLweKeyswitchKey& key, const LweCiphertext& in, LweCiphertext& out);
+void keyswitch_lwe_ref(const CompactLweKeyswitchKey& key, const LweCiphertext& in, LweCiphertext& out);
+
 }  // namespace fheq::tfhe

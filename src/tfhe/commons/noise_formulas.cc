@@ -82,12 +82,23 @@ double fft_external_product_variance(GlweDimension k, PolynomialSize N, Decompos
 }
 
 double pbs_output_variance(const TfheParams& params) {
-  const double per_cmux = external_product_additive_variance(params.glwe_dimension, params.polynomial_size,
-                                                             params.pbs_base_log, params.pbs_level,
-                                                             params.glwe_noise.variance()) +
-                          fft_external_product_variance(params.glwe_dimension, params.polynomial_size,
+  const double n = static_cast<double>(params.lwe_dimension.value);
+  const double k = static_cast<double>(params.glwe_dimension.value);
+  const double N = static_cast<double>(params.polynomial_size.value);
+  const double ggsw_term = external_product_additive_variance(params.glwe_dimension, params.polynomial_size,
+                                                              params.pbs_base_log, params.pbs_level,
+                                                              params.glwe_noise.variance()) -
+                           external_product_additive_variance(params.glwe_dimension, params.polynomial_size,
+                                                              params.pbs_base_log, params.pbs_level, 0.0);
+  const double rounding_term = external_product_additive_variance(params.glwe_dimension, params.polynomial_size,
+                                                                  params.pbs_base_log, params.pbs_level, 0.0);
+  const double fft_term = fft_external_product_variance(params.glwe_dimension, params.polynomial_size,
                                                         params.pbs_base_log, params.pbs_level);
-  return static_cast<double>(params.lwe_dimension.value) * per_cmux;
+  // The first CMUX decomposes X^ã·V − V of the trivial accumulator (0, V): its k mask polynomials
+  // are zero, so it meets only 1/(k+1) of the GGSW noise; a CMUX whose switched mask ã_i is 0 is
+  // skipped (X^0·ACC − ACC = 0), which happens with probability 1/(2N).
+  const double effective_ggsw_cmuxes = n - k / (k + 1);
+  return (effective_ggsw_cmuxes * ggsw_term + n * (rounding_term + fft_term)) * (1.0 - 1.0 / (2.0 * N));
 }
 
 double keyswitch_variance(const TfheParams& params) {

@@ -65,9 +65,12 @@ double external_product_additive_variance(GlweDimension k, PolynomialSize N, Dec
 double fft_external_product_variance(GlweDimension k, PolynomialSize N, DecompositionBaseLog base_log,
                                      DecompositionLevelCount level);
 
-// Variance of a PBS output (n CMUX steps acc += ExtProd(BSK_i, X^{a_i}·acc − acc), starting from a
-// noiseless LUT; sample extraction adds nothing): n · (external product + FFT term) with the BSK
-// encrypted at params.glwe_noise. Slightly pessimistic: the first CMUX sees a zero mask.
+// Variance of a PBS output (n CMUX steps acc += ExtProd(BSK_i, X^{ã_i}·acc − acc), starting from a
+// noiseless LUT; sample extraction adds nothing), with the BSK encrypted at params.glwe_noise:
+//   (1 − 1/2N) · [(n − k/(k+1)) · GGSW term + n · (rounding term + FFT term)]
+// — the first CMUX sees a zero mask (1/(k+1) of the GGSW term), and a CMUX with ã_i = 0 is skipped.
+// Assumes the digits of the LUT body differences are uniform (true for a random table; a highly
+// structured table makes the first CMUX slightly quieter).
 double pbs_output_variance(const TfheParams& params);
 // Keyswitch (big key k·N → small key n) noise added, for the set.
 double keyswitch_variance(const TfheParams& params);

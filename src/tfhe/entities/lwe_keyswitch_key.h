@@ -40,3 +40,27 @@ struct SeededLweKeyswitchKey {
 };
 
 }  // namespace fheq::tfhe
+
+namespace fheq::tfhe {
+
+// A keyswitch key with every element rounded to its top 32 bits (round(x / 2^32) mod 2^32), so
+// keyswitching streams half the memory and runs in 32-bit lanes. Derived from an LweKeyswitchKey
+// (compact_lwe_keyswitch_key, keyswitch.h), not serialized. Rounding public key material is public
+// post-processing, so security is unchanged; the output of a compact keyswitch is a ciphertext
+// mod 2^64 whose low 32 bits are zero, with an extra phase error of ≈ 2^31·sqrt((n_out/2 + 1)/3)·‖digits‖₂
+// (≈ 2^42 for n = 918, k·N = 2048, 4×4: negligible next to the key noise and the 2N modulus switch
+// that follows). Same layout as LweKeyswitchKey.
+struct CompactLweKeyswitchKey {
+  LweDimension input_dimension;
+  LweDimension output_dimension;
+  DecompositionBaseLog base_log;
+  DecompositionLevelCount level;
+  std::vector<uint32_t> data;  // n_in · l ciphertexts of n_out + 1 elements
+
+  size_t ciphertext_size() const { return output_dimension.value + 1; }
+  const uint32_t* ciphertext(size_t input_index, size_t level_index) const {
+    return data.data() + (input_index * level.value + level_index) * ciphertext_size();
+  }
+};
+
+}  // namespace fheq::tfhe

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <numbers>
 #include <string>
+#include <vector>
 
 #include "core/check.h"
 #include "tfhe/commons/torus_convert.h"
@@ -32,6 +33,45 @@ double* scratch(size_t m) {
 }
 
 }  // namespace
+
+namespace detail {
+
+void ComplexFftKernel::forward_negacyclic(const int64_t* a, const double* twist_re, const double* twist_im,
+                                          double* re, double* im) const {
+  // Fold + twist: (a_k + i·a_{k+M})·ψ^k, then the forward FFT in place.
+  const size_t m = m_;
+  for (size_t k = 0; k < m; ++k) {
+    const double x = static_cast<double>(a[k]), y = static_cast<double>(a[k + m]);
+    re[k] = x * twist_re[k] - y * twist_im[k];
+    im[k] = x * twist_im[k] + y * twist_re[k];
+  }
+  forward(re, im);
+}
+
+void ComplexFftKernel::backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,
+                                           const double* untwist_im, uint64_t* out, bool accumulate) const {
+  // Inverse FFT, untwist (with the 1/M normalisation), unfold, round mod 2^64.
+  const size_t m = m_;
+  double* re = scratch(m);
+  double* im = re + m;
+  std::copy(in_re, in_re + m, re);
+  std::copy(in_im, in_im + m, im);
+  backward(re, im);
+  for (size_t k = 0; k < m; ++k) {
+    const double x = re[k], y = im[k];
+    re[k] = x * untwist_re[k] - y * untwist_im[k];
+    im[k] = x * untwist_im[k] + y * untwist_re[k];
+  }
+  if (accumulate) {
+    round_add_to_torus(re, out, m);
+    round_add_to_torus(im, out + m, m);
+  } else {
+    round_to_torus(re, out, m);
+    round_to_torus(im, out + m, m);
+  }
+}
+
+}  // namespace detail
 
 const char* fft_backend_name(FftBackend backend) { return backend == FftBackend::kFftw ? "fftw" : "native"; }
 
@@ -63,44 +103,15 @@ struct NegacyclicFft::Impl {
     kernel = b == FftBackend::kFftw ? detail::make_fftw_fft_kernel(m) : detail::make_native_fft_kernel(m);
   }
 
-  // Fold + twist: (a_k + i·a_{k+M})·ψ^k, then the forward FFT in place.
   void forward(const int64_t* a, FourierPolynomial& out) const {
     FHEQ_CHECK(out.polynomial_size() == 2 * m, "FourierPolynomial of size ", out.polynomial_size(), ", plan is ", 2 * m);
-    double* __restrict re = out.re.data();
-    double* __restrict im = out.im.data();
-    const double* __restrict tr = twist_re.data();
-    const double* __restrict ti = twist_im.data();
-    for (size_t k = 0; k < m; ++k) {
-      const double x = static_cast<double>(a[k]), y = static_cast<double>(a[k + m]);
-      re[k] = x * tr[k] - y * ti[k];
-      im[k] = x * ti[k] + y * tr[k];
-    }
-    kernel->forward(re, im);
+    kernel->forward_negacyclic(a, twist_re.data(), twist_im.data(), out.re.data(), out.im.data());
   }
 
-  // Inverse FFT, untwist (with the 1/M normalisation), unfold, round mod 2^64.
   template <bool accumulate>
   void backward(const FourierPolynomial& in, uint64_t* out) const {
     FHEQ_CHECK(in.polynomial_size() == 2 * m, "FourierPolynomial of size ", in.polynomial_size(), ", plan is ", 2 * m);
-    double* __restrict re = scratch(m);
-    double* __restrict im = re + m;
-    std::copy(in.re.begin(), in.re.end(), re);
-    std::copy(in.im.begin(), in.im.end(), im);
-    kernel->backward(re, im);
-    const double* __restrict ur = untwist_re.data();
-    const double* __restrict ui = untwist_im.data();
-    for (size_t k = 0; k < m; ++k) {
-      const double x = re[k], y = im[k];
-      re[k] = x * ur[k] - y * ui[k];
-      im[k] = x * ui[k] + y * ur[k];
-    }
-    if constexpr (accumulate) {
-      round_add_to_torus(re, out, m);
-      round_add_to_torus(im, out + m, m);
-    } else {
-      round_to_torus(re, out, m);
-      round_to_torus(im, out + m, m);
-    }
+    kernel->backward_negacyclic(in.re.data(), in.im.data(), untwist_re.data(), untwist_im.data(), out, accumulate);
   }
 };
 
@@ -152,12 +163,15 @@ void NegacyclicFft::multiply_accumulate(FourierPolynomial& acc, const FourierPol
   }
 }
 
-const NegacyclicFft& fft_for(size_t polynomial_size) {
+const NegacyclicFft& fft_for(size_t polynomial_size) { return fft_for(polynomial_size, default_fft_backend()); }
+
+const NegacyclicFft& fft_for(size_t polynomial_size, FftBackend backend) {
+  // Plans live until process exit; references stay valid (std::map nodes never move).
   static std::mutex mutex;
-  static std::map<size_t, std::unique_ptr<NegacyclicFft>> plans;
+  static std::map<std::pair<size_t, FftBackend>, std::unique_ptr<NegacyclicFft>> plans;
   std::lock_guard<std::mutex> lock(mutex);
-  auto& plan = plans[polynomial_size];
-  if (!plan) plan = std::make_unique<NegacyclicFft>(polynomial_size);
+  auto& plan = plans[{polynomial_size, backend}];
+  if (!plan) plan = std::make_unique<NegacyclicFft>(polynomial_size, backend);
   return *plan;
 }
 

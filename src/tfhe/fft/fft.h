@@ -73,5 +73,7 @@ class NegacyclicFft {
 
 // One shared plan per N for the whole process (backend: default_fft_backend()).
 const NegacyclicFft& fft_for(size_t polynomial_size);
+// Shared plan per (N, backend), for tests/benchmarks that compare backends without re-planning.
+const NegacyclicFft& fft_for(size_t polynomial_size, FftBackend backend);
 
 }  // namespace fheq::tfhe

@@ -32,7 +32,7 @@ FftwBuffer allocate(size_t m) {
 
 class FftwFftKernel final : public ComplexFftKernel {
  public:
-  explicit FftwFftKernel(size_t m) : m_(m), bit_reversed_(m) {
+  explicit FftwFftKernel(size_t m) : ComplexFftKernel(m), bit_reversed_(m) {
     unsigned bits = 0;
     while ((size_t{1} << bits) < m) ++bits;
     for (size_t i = 0; i < m; ++i) bit_reversed_[i] = static_cast<uint32_t>(bit_reverse(i, bits));
@@ -93,7 +93,6 @@ class FftwFftKernel final : public ComplexFftKernel {
     return scratch.get();
   }
 
-  size_t m_;
   std::vector<uint32_t> bit_reversed_;
   fftw_plan forward_ = nullptr;
   fftw_plan backward_ = nullptr;

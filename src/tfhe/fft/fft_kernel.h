@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace fheq::tfhe::detail {
@@ -15,6 +16,20 @@ class ComplexFftKernel {
   virtual ~ComplexFftKernel() = default;
   virtual void forward(double* re, double* im) const = 0;
   virtual void backward(double* re, double* im) const = 0;
+
+  // The whole negacyclic forward transform of fft.cc: fold + twist (twist_* = ψ^k), then forward().
+  // Kernels may override it to fuse the twist into their first pass; results must stay within the
+  // same error bound.
+  virtual void forward_negacyclic(const int64_t* a, const double* twist_re, const double* twist_im, double* re,
+                                  double* im) const;
+  // The whole inverse: copy `in` to scratch, backward(), untwist (untwist_* = ψ^{-k}/M), unfold and
+  // round mod 2^64 into out (written, or added when `accumulate`).
+  virtual void backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,
+                                   const double* untwist_im, uint64_t* out, bool accumulate) const;
+
+ protected:
+  explicit ComplexFftKernel(size_t m) : m_(m) {}
+  size_t m_;
 };
 
 std::unique_ptr<ComplexFftKernel> make_native_fft_kernel(size_t m);

@@ -1,0 +1,138 @@
+// fheq eval MODEL.onnx --dataset NAME | --data X.npy --labels y.npy [--n-bits N] [--calibration M]
+//                      [--per-channel] [--calib-size K] [--rounding-bits R] [--limit N] [--json]
+// Float vs quantized (clear, integer-only) top-1 accuracy. Calibration uses the TRAIN split (or the first
+// calib-size rows of --calib-data / --data); accuracy the TEST split (or --data/--labels).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "fheq/fheq.h"
+
+namespace fheq::cli {
+namespace {
+
+struct EvalArgs {
+  std::string model;
+  std::string dataset;
+  std::string data;
+  std::string labels;
+  std::string calib_data;
+  int n_bits = 8;
+  int bits_inputs = 0, bits_weights = 0, bits_activations = 0, bits_outputs = 0;
+  std::string calibration = "minmax";
+  bool per_channel = false;
+  int64_t calib_size = 1000;
+  int rounding_bits = 0;
+  int64_t limit = 0;
+  bool json = false;
+};
+
+Dataset first_rows(const Dataset& d, int64_t n) {
+  if (n <= 0 || n >= d.x.dim(0)) return d;
+  Dataset out;
+  out.x = slice_batch(d.x, 0, n);
+  out.y.assign(d.y.begin(), d.y.begin() + n);
+  out.name = d.name;
+  return out;
+}
+
+void run_eval(const EvalArgs& a) {
+  if (a.dataset.empty() == a.data.empty()) throw Error("eval: give exactly one of --dataset NAME or --data X.npy");
+  if (!a.data.empty() && a.labels.empty()) throw Error("eval: --data needs --labels y.npy");
+  PtqOptions options;
+  options.n_bits = NBits::all(a.n_bits);
+  if (a.bits_inputs) options.n_bits.inputs = a.bits_inputs;
+  if (a.bits_weights) options.n_bits.weights = a.bits_weights;
+  if (a.bits_activations) options.n_bits.activations = a.bits_activations;
+  options.n_bits.outputs = a.bits_outputs;
+  options.calibration = parse_calibration_method(a.calibration);
+  options.per_channel = a.per_channel;
+  options.calib_size = a.calib_size;
+  options.rounding_bits = a.rounding_bits;
+
+  const FloatModel model = FloatModel::load(a.model);
+  Dataset calibration, test;
+  std::string dataset_name;
+  if (!a.dataset.empty()) {
+    calibration = load_dataset(a.dataset, "train");
+    test = load_dataset(a.dataset, "test");
+    dataset_name = a.dataset;
+  } else {
+    test.x = read_npy(a.data);
+    const IntTensor labels = read_npy_int(a.labels);
+    if (labels.size() != test.x.dim(0))
+      throw Error(a.labels + ": " + std::to_string(labels.size()) + " labels for " + std::to_string(test.x.dim(0)) + " samples");
+    test.y = labels.data;
+    calibration.x = a.calib_data.empty() ? test.x : read_npy(a.calib_data);
+    dataset_name = a.data;
+  }
+  test = first_rows(test, a.limit);
+  const double float_accuracy = evaluate_float(model, test);
+  const QuantizedModel quantized = quantize(model, calibration.x, options);
+  const double quantized_accuracy = evaluate_quantized(quantized, test);
+  const QuantReport report = quantized.report();
+
+  if (a.json) {
+    nlohmann::json j;
+    j["model"] = a.model;
+    j["dataset"] = dataset_name;
+    j["test_samples"] = test.x.dim(0);
+    j["calibration_samples"] = report.calibration_samples;
+    j["float_accuracy"] = float_accuracy;
+    j["quantized_accuracy"] = quantized_accuracy;
+    j["accuracy_drop_points"] = 100.0 * (float_accuracy - quantized_accuracy);
+    j["n_bits"] = a.n_bits;
+    j["n_bits_by_role"] = {{"inputs", options.n_bits.inputs}, {"weights", options.n_bits.weights},
+                           {"activations", options.n_bits.activations}, {"outputs", options.n_bits.outputs}};
+    j["calibration"] = a.calibration;
+    j["per_channel"] = a.per_channel;
+    j["rounding_bits"] = a.rounding_bits;
+    j["max_bit_width"] = report.max_bit_width;
+    j["max_tlu_input_bits_observed"] = report.max_tlu_input_bits_observed;
+    j["max_tlu_input_bits_worst"] = report.max_tlu_input_bits_worst;
+    j["output_bits_observed"] = report.output_bits_observed;
+    j["pbs_count"] = report.pbs_count;
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("model:              %s\n", a.model.c_str());
+  std::printf("dataset:            %s (%lld test samples, %lld calibration samples)\n", dataset_name.c_str(),
+              static_cast<long long>(test.x.dim(0)), static_cast<long long>(report.calibration_samples));
+  std::printf("quantization:       n_bits %d/%d/%d (inputs/weights/activations), %s calibration, %s weights\n",
+              options.n_bits.inputs, options.n_bits.weights, options.n_bits.activations, a.calibration.c_str(),
+              a.per_channel ? "per-channel" : "per-tensor");
+  std::printf("float accuracy:     %.4f\n", float_accuracy);
+  std::printf("quantized accuracy: %.4f (drop %.2f points)\n", quantized_accuracy, 100.0 * (float_accuracy - quantized_accuracy));
+  std::printf("PBS per sample:     %lld; max TLU precision %d bits (accumulators up to %d bits on calibration)\n",
+              static_cast<long long>(report.pbs_count), report.max_bit_width, report.max_tlu_input_bits_observed);
+}
+
+const CommandRegistration registration([](CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* sub = app.add_subcommand("eval", "Float vs quantized (clear) accuracy of an ONNX model");
+  sub->add_option("model", args->model, "ONNX model file")->required();
+  sub->add_option("--dataset", args->dataset, "fashion-mnist | digits | iris | wine | breast-cancer");
+  sub->add_option("--data", args->data, "test inputs (.npy)");
+  sub->add_option("--labels", args->labels, "test labels (.npy, integers)");
+  sub->add_option("--calib-data", args->calib_data, "calibration inputs (.npy; default: --data)");
+  sub->add_option("--n-bits", args->n_bits, "bits for inputs, weights and activations")->check(CLI::Range(1, 16));
+  sub->add_option("--n-bits-inputs", args->bits_inputs, "override: input bits")->check(CLI::Range(1, 16));
+  sub->add_option("--n-bits-weights", args->bits_weights, "override: weight bits")->check(CLI::Range(2, 16));
+  sub->add_option("--n-bits-activations", args->bits_activations, "override: activation bits")->check(CLI::Range(1, 16));
+  sub->add_option("--n-bits-outputs", args->bits_outputs, "round the output accumulator to N bits (0: exact)")
+      ->check(CLI::Range(0, 30));
+  sub->add_option("--calibration", args->calibration, "minmax | percentile | mse")
+      ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+  sub->add_flag("--per-channel", args->per_channel, "per-output-channel weight scales");
+  sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  sub->add_option("--rounding-bits", args->rounding_bits, "keep R MSBs of each TLU input (0: exact)")->check(CLI::Range(0, 30));
+  sub->add_option("--limit", args->limit, "evaluate only the first N test samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  sub->add_flag("--json", args->json, "print JSON");
+  sub->callback([args] { run_eval(*args); });
+});
+
+}  // namespace
+}  // namespace fheq::cli
