@@ -93,6 +93,8 @@ double r_squared(const FloatTensor& reference, const FloatTensor& approx) {
 // The float reference: graph::run_graph, or graph::run_node on the whole batch for a one-node graph.
 FloatTensor float_reference(const graph::Graph& g, const FloatTensor& x) {
   if (g.nodes.size() != 1) return graph::run_graph(g, x);
+  for (auto& [k, v] : g.nodes[0].attributes) std::cerr << "DBG " << k << " " << v.index() << "\n";
+  std::cerr << "DBG x " << shape_to_string(x.shape) << "\n";
   std::vector<const FloatTensor*> inputs;
   for (const std::string& name : g.nodes[0].inputs) inputs.push_back(name == "x" ? &x : &g.constants.at(name));
   return graph::run_node(g.nodes[0], inputs)[0];
