@@ -105,18 +105,16 @@ ValueMap run_chunk(const Graph& graph, ValueMap values, bool keep_intermediates,
   return outputs;
 }
 
-// The axis along which `value`'s entries follow the batch: its first dynamic (-1) dim, or 0.
+// The axis along which `value`'s entries follow the batch: its first dynamic (-1) dim; 0 when
+// the graph has a fixed batch or no recorded shape (hand-built graphs); -1 when the value does
+// not depend on the batch at all.
 int64_t batch_axis(const Graph& graph, const std::string& value, bool static_batch) {
   if (static_batch) return 0;
   auto it = graph.value_shapes.find(value);
-  if (it == graph.value_shapes.end()) {
-    for (const auto& in : graph.inputs)
-      if (in.name == value) return 0;
-    return 0;
-  }
+  if (it == graph.value_shapes.end()) return 0;
   for (size_t d = 0; d < it->second.size(); ++d)
     if (it->second[d] == -1) return static_cast<int64_t>(d);
-  return -1;  // does not depend on the batch
+  return -1;
 }
 
 }  // namespace

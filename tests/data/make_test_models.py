@@ -180,6 +180,14 @@ class ViewLinear(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class Reductions(nn.Module):
+    """torch.mean / sum / amax / amin over spatial and channel dims."""
+    def forward(self, x):  # x: [N, 3, 4, 5]
+        outs = [x.mean(dim=(2, 3)), x.sum(dim=1).flatten(1)[:, :3], x.amax(dim=(1, 3)), x.amin(dim=-1)[:, 0, :],
+                x.mean(dim=1, keepdim=True).flatten(1)[:, 1:4]]
+        return torch.cat(outs, dim=1)
+
+
 class EinsumNet(nn.Module):
     def forward(self, x):
         return torch.einsum("bi,bj->bij", x, x)
@@ -228,6 +236,7 @@ def main():
     export("softmax", SoftmaxTail(log=False), rand(5, 6), opset=13)
     export("logsoftmax", SoftmaxTail(log=True), rand(5, 6), opset=17)
     export("small_cnn", SmallCnn(), rand(2, 1, 28, 28), opset=13)
+    export("reduce", Reductions(), rand(2, 3, 4, 5), opset=13)
     export("static_batch", ViewLinear(), rand(3, 2, 3, 4), opset=13, dynamic_batch=False)
     export("layernorm", nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU()), rand(3, 6), opset=17)
 

@@ -54,7 +54,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ModelCase{"pad_modes", {"Pad"}}, ModelCase{"batchnorm", {"Conv", "Gemm"}},
                       ModelCase{"softmax", {"Softmax"}}, ModelCase{"logsoftmax", {"LogSoftmax"}},
                       ModelCase{"small_cnn", {"Conv", "MaxPool", "Gemm"}},
-                      ModelCase{"layernorm", {"LayerNormalization", "Gelu"}}),
+                      ModelCase{"layernorm", {"LayerNormalization", "Gelu"}},
+                      ModelCase{"reduce", {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Slice", "Gather"}}),
     [](const ::testing::TestParamInfo<ModelCase>& info) { return std::string(info.param.name); });
 
 // torch's x.view(x.size(0), -1) chain must fold away: no shape computation is left for the
@@ -85,6 +86,21 @@ TEST(OnnxImport, ShapeChainFoldsToBatchIndependentReshape) {
     FloatTensor want({b, 5}, std::vector<double>(expected.data.begin(), expected.data.begin() + b * 5));
     EXPECT_TRUE(tensors_near(run_graph(graph, part), want, 1e-5)) << "batch " << b;
   }
+}
+
+// Without folding, the Shape chain stays in the graph and is executed; the result is the same.
+TEST(OnnxImport, UnfoldedShapeChainComputesTheSame) {
+  ImportOptions no_fold;
+  no_fold.fold_constants = false;
+  Graph unfolded = load_onnx(test_model_path("shape_ops.onnx"), no_fold);
+  Graph folded = load_onnx(test_model_path("shape_ops.onnx"));
+  auto has = [](const Graph& g, const char* op) {
+    return std::any_of(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op_type == op; });
+  };
+  EXPECT_TRUE(has(unfolded, "Shape"));
+  EXPECT_FALSE(has(folded, "Shape"));
+  FloatTensor input = read_npy(test_model_path("shape_ops.input.npy"));
+  EXPECT_TRUE(tensors_near(run_graph(unfolded, input), run_graph(folded, input), 0.0, 0.0));
 }
 
 TEST(OnnxImport, ValueShapesMarkTheBatchDim) {

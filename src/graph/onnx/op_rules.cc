@@ -70,6 +70,7 @@ const std::map<std::string, Rule>& rules() {
       constant_input(2, "the bias")(graph, node);
       no_extra_outputs(graph, node, 1, "Mean / InvStdDev");
     };
+    for (const char* op : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin"}) t[op] = constant_input(1, "axes");
     t["Reshape"] = constant_input(1, "the target shape");
     t["Squeeze"] = constant_input(1, "axes");
     t["Unsqueeze"] = constant_input(1, "axes");

@@ -16,6 +16,7 @@ const KernelTable& kernel_table() {
     register_shape_ops(t);
     register_index_ops(t);
     register_normalization_ops(t);
+    register_reduce_ops(t);
     return t;
   }();
   return table;
