@@ -240,6 +240,9 @@ def main():
     export("static_batch", ViewLinear(), rand(3, 2, 3, 4), opset=13, dynamic_batch=False)
     export("layernorm", nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU()), rand(3, 6), opset=17)
 
+    # opset 13 has no HardSwish op: torch writes x * HardSigmoid(x), which the importer re-fuses.
+    export("hardswish13", nn.Sequential(nn.Linear(5, 6), nn.Hardswish()), rand(3, 5, scale=3.0), opset=13)
+
     # ----- models whose import must fail -----
     buffer = io.BytesIO()
     torch.onnx.export(EinsumNet(), (rand(2, 3),), buffer, opset_version=13, input_names=["input"],
@@ -271,6 +274,10 @@ def main():
                  [helper.make_node("Add", ["input", "one"], ["d"], name="plus_one"),
                   helper.make_node("Div", ["input", "d"], ["output"], name="div_by_tensor")],
                  [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [divisor_shape])
+
+    helper_model("checker_fail",  # reads a value nothing produces: the ONNX checker rejects it
+                 [helper.make_node("Add", ["input", "nowhere"], ["output"], name="add_missing")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])])
 
     # ----- simplification cases (valid models built by hand) -----
     ratio = helper.make_tensor("ratio", TensorProto.FLOAT, [], np.array([0.5], dtype=np.float32))

@@ -113,6 +113,12 @@ TEST(OnnxImportErrors, DivisorMustBeConstant) {
                          HasSubstr("divisor must be a constant")));
 }
 
+TEST(OnnxImportErrors, CheckerFailureIsOneLine) {
+  const std::string path = test_model_path("checker_fail.onnx");
+  std::string msg = error_of([&] { load_onnx(path); });
+  EXPECT_THAT(msg, AllOf(IsOneLine(), HasSubstr(path + ": ONNX checker: "), HasSubstr("nowhere")));
+}
+
 TEST(OnnxImportErrors, ValidModelsLoad) {
   // Guards the error tests above: the same loader accepts good files.
   EXPECT_NO_THROW(load_onnx(test_model_path("gemm.onnx")));

@@ -55,6 +55,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ModelCase{"softmax", {"Softmax"}}, ModelCase{"logsoftmax", {"LogSoftmax"}},
                       ModelCase{"small_cnn", {"Conv", "MaxPool", "Gemm"}},
                       ModelCase{"layernorm", {"LayerNormalization", "Gelu"}},
+                      ModelCase{"hardswish13", {"HardSwish"}},
                       ModelCase{"reduce", {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Slice", "Gather"}}),
     [](const ::testing::TestParamInfo<ModelCase>& info) { return std::string(info.param.name); });
 

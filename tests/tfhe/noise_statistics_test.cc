@@ -16,6 +16,9 @@
 
 #include "tfhe/algorithms/batch.h"
 #include "tfhe/algorithms/encoding.h"
+#include "tfhe/algorithms/external_product.h"
+#include "tfhe/algorithms/ggsw_encryption.h"
+#include "tfhe/algorithms/glwe_encryption.h"
 #include "tfhe/algorithms/key_generation.h"
 #include "tfhe/algorithms/keyswitch.h"
 #include "tfhe/algorithms/lookup_table_builder.h"
@@ -160,6 +163,45 @@ TEST(NoiseStatistics, PbsVarianceMatchesFormula) {
   std::printf("pbs: measured %.4e predicted %.4e (ratio %.4f), %d PBS in %.1f s\n", measured, predicted,
               measured / predicted, kSamples, elapsed);
   EXPECT_NEAR(measured / predicted, 1.0, kTolerance);
+}
+
+TEST(NoiseStatistics, FftErrorOfExternalProductIsWithinEstimate) {
+  const uint64_t seed = test_seed();
+  // The FFT term is an estimate (noise_formulas.h): measure the phase difference between the f64 FFT
+  // external product and the exact one (noiseless GGSW of 1, uniform GLWE input) at the TFHERS,
+  // CONCRETE_P6 and CONCRETE_P4 shapes, and require the estimate to be right within a factor 4 —
+  // enough to keep it from ever hiding a dominant term unnoticed.
+  struct Shape { size_t k, N, beta, level; };
+  for (const Shape& shape : {Shape{1, 2048, 23, 1}, Shape{1, 4096, 22, 1}, Shape{2, 1024, 23, 1}}) {
+    const GlweDimension k(shape.k);
+    const PolynomialSize N(shape.N);
+    const DecompositionBaseLog beta(shape.beta);
+    const DecompositionLevelCount level(shape.level);
+    Csprng generator(make_seed(seed, 20 + shape.N));
+    NoiseSampler noise(make_seed(seed, 40 + shape.N));
+    const GlweSecretKey key = generate_glwe_secret_key(k, N, generator);
+    const GgswCiphertext ggsw = encrypt_ggsw(key, 1, beta, level, gaussian(-200.0), generator, noise);
+    const FourierGgswCiphertext fourier = convert_to_fourier_ggsw(ggsw);
+    double sum_squares = 0;
+    size_t count = 0;
+    for (int trial = 0; trial < 2; ++trial) {
+      GlweCiphertext input(k, N);
+      generator.fill_u64(input.data.data(), input.data.size());
+      const std::vector<Torus> fast = decrypt_glwe(key, external_product(fourier, input));
+      const std::vector<Torus> exact = decrypt_glwe(key, external_product_ref(ggsw, input));
+      for (size_t i = 0; i < fast.size(); ++i, ++count) {
+        const double e = torus_error(fast[i], exact[i]);
+        sum_squares += e * e;
+      }
+    }
+    const double measured = sum_squares / double(count);
+    const double predicted = noise::fft_external_product_variance(k, N, beta, level);
+    std::printf("fft k=%zu N=%zu %zux%zu: measured %.3e (2^%.1f) predicted %.3e (2^%.1f), ratio %.2f\n", shape.k,
+                shape.N, shape.level, shape.beta, measured, std::log2(measured), predicted, std::log2(predicted),
+                measured / predicted);
+    EXPECT_GT(measured, predicted / 4);
+    EXPECT_LT(measured, predicted * 4);
+  }
 }
 
 // P(X ≤ k) for X ~ Binomial(n, p), summed in log space.

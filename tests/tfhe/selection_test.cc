@@ -2,6 +2,8 @@
 // and refuses impossible requests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "fheq/error.h"
@@ -53,14 +55,57 @@ TEST(ParameterSelection, TighterTargetNeverCheaper) {
 
 TEST(ParameterSelection, ImpossibleRequestsThrowWithContext) {
   try {
-    select_parameters({9, 0.0, 6.3e-5});
-    FAIL() << "9 bits cannot be served";
+    select_parameters({9, 0.0, 6.3e-5, /*allow_derived=*/false});
+    FAIL() << "no named set serves 9 bits";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("9-bit"), std::string::npos) << e.what();
   }
   EXPECT_THROW(select_parameters({8, 10.0, 6.3e-5}), Error);
+  EXPECT_THROW(select_parameters({17, 0.0, 6.3e-5}), Error);
   EXPECT_THROW(select_parameters({0, 0.0, 6.3e-5}), Error);
   EXPECT_THROW(select_parameters({3, 0.0, 0.0}), Error);
+}
+
+TEST(ParameterSelection, DerivedSetsAreSecureCheaperAndRebuildableFromTheirName) {
+  for (uint32_t p : {1u, 3u, 4u, 6u}) {
+    for (double log2_norm : {0.0, 3.0}) {
+      const TfheParams named = select_parameters({p, log2_norm, 1e-6, /*allow_derived=*/false});
+      const TfheParams chosen = select_parameters({p, log2_norm, 1e-6});
+      SCOPED_TRACE(chosen.name);
+      EXPECT_LE(pbs_cost(chosen) + keyswitch_cost(chosen), pbs_cost(named) + keyswitch_cost(named));
+      EXPECT_LE(noise::atomic_pattern_noise(chosen, log2_norm, p).p_error, 1e-6);
+      EXPECT_EQ(chosen.security_bits, 128u);
+      if (chosen.name.rfind("DERIVED_", 0) != 0) continue;
+      // Noise re-derived from the curve's constants (independently of security.cc).
+      const double n = double(chosen.lwe_dimension.value), kN = double(chosen.big_lwe_dimension());
+      EXPECT_NEAR(std::log2(chosen.lwe_noise.gaussian_std), std::max(-0.025696778711484593 * n + 2.675931372549016, -62.0), 1e-9);
+      EXPECT_NEAR(std::log2(chosen.glwe_noise.gaussian_std), std::max(-0.025696778711484593 * kN + 2.675931372549016, -62.0), 1e-9);
+      EXPECT_GE(chosen.lwe_dimension.value, 450u);
+      EXPECT_EQ(parameter_set_from_name(chosen.name).fingerprint(), chosen.fingerprint());
+    }
+  }
+  // A request outside the table (p = 2 at norm 2^4) is served far cheaper by a derived set.
+  const TfheParams derived = select_parameters({2, 4.0, 6.3e-5});
+  const TfheParams named = select_parameters({2, 4.0, 6.3e-5, false});
+  EXPECT_LT(pbs_cost(derived) + keyswitch_cost(derived), 0.8 * (pbs_cost(named) + keyswitch_cost(named)));
+}
+
+TEST(ParameterSelection, ParameterSetFromNameParsesOrRejects) {
+  const TfheParams p = parameter_set_from_name("DERIVED_P3_K2_N1024_n760_PBS1x23_KS4x3");
+  EXPECT_EQ(p.message_bits, 3u);
+  EXPECT_EQ(p.glwe_dimension.value, 2u);
+  EXPECT_EQ(p.polynomial_size.value, 1024u);
+  EXPECT_EQ(p.lwe_dimension.value, 760u);
+  EXPECT_EQ(p.pbs_level.value, 1u);
+  EXPECT_EQ(p.pbs_base_log.value, 23u);
+  EXPECT_EQ(p.ks_level.value, 4u);
+  EXPECT_EQ(p.ks_base_log.value, 3u);
+  EXPECT_EQ(parameter_set_from_name("CONCRETE_P2_128").fingerprint(), params_concrete_128(2).fingerprint());
+  EXPECT_THROW(parameter_set_from_name("TOY_P2"), Error);
+  for (const char* bad : {"DERIVED_", "DERIVED_P3_K2_N1000_n760_PBS1x23_KS4x3", "DERIVED_P3_K2_N1024_n100_PBS1x23_KS4x3",
+                          "DERIVED_P3_K2_N1024_n760_PBS1x23_KS4x3_extra", "DERIVED_P3_K2_N1024_n760_PBS1x23",
+                          "DERIVED_P12_K1_N1024_n760_PBS1x23_KS4x3"})
+    EXPECT_THROW(parameter_set_from_name(bad), Error) << bad;
 }
 
 TEST(ParameterSelection, CostModelFollowsItsDefinition) {

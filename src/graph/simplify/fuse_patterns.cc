@@ -3,6 +3,7 @@
 // instead of a product of two encrypted tensors:
 //   Gelu:     Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5)      (torch.nn.functional.gelu)
 //   Softsign: Div(x, Add(Abs(x), 1))                         (torch.nn.functional.softsign)
+//   HardSwish: Mul(x, HardSigmoid(x, alpha=1/6, beta=1/2))   (torch.nn.functional.hardswish, opset < 14)
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -80,6 +81,20 @@ std::string match_softsign(const Matcher& m, const Node& node, std::vector<const
   return x;
 }
 
+std::string match_hardswish(const Matcher& m, const Node& node, std::vector<const Node*>& chain) {
+  if (node.op_type != "Mul" || node.inputs.size() != 2) return "";
+  for (int side = 0; side < 2; ++side) {
+    const std::string& x = node.inputs[static_cast<size_t>(side)];
+    const Node* hs = m.single_use_producer(node.inputs[static_cast<size_t>(1 - side)], "HardSigmoid");
+    if (hs == nullptr || hs->inputs[0] != x) continue;
+    if (std::abs(hs->attr_float("alpha", 0.2) - 1.0 / 6.0) > 1e-6 || std::abs(hs->attr_float("beta", 0.5) - 0.5) > 1e-6)
+      continue;
+    chain = {hs};
+    return x;
+  }
+  return "";
+}
+
 }  // namespace
 
 void fuse_exported_patterns(Graph& graph) {
@@ -94,6 +109,10 @@ void fuse_exported_patterns(Graph& graph) {
       if (x.empty()) {
         x = match_softsign(m, graph.nodes[i], chain);
         fused_op = "Softsign";
+      }
+      if (x.empty()) {
+        x = match_hardswish(m, graph.nodes[i], chain);
+        fused_op = "HardSwish";
       }
       if (x.empty()) continue;
       std::set<std::string> dead;

@@ -21,8 +21,9 @@ void fold_constants(Graph& graph);
 //   W' = W · γ/√(σ²+ε)  (per output channel),  b' = (b − μ) · γ/√(σ²+ε) + β.
 void fold_batch_norm(Graph& graph);
 
-// Re-fuses the chains torch exports for Gelu (Div/Erf/Add/Mul/Mul) and Softsign (Abs/Add/Div)
-// into single Gelu / Softsign nodes: one function of one tensor instead of a product of two.
+// Re-fuses the chains torch exports for Gelu (Div/Erf/Add/Mul/Mul), Softsign (Abs/Add/Div) and,
+// below opset 14, HardSwish (HardSigmoid/Mul) into single Gelu / Softsign / HardSwish nodes: one
+// function of one tensor instead of a product of two.
 void fuse_exported_patterns(Graph& graph);
 
 // Softmax / LogSoftmax are accepted only as final ops (their outputs are graph outputs and feed

@@ -1,0 +1,102 @@
+// The CLI's PTQ commands, run as a user would: the built fheq binary (FHEQ_CLI_PATH).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+Result run_cli(const std::string& args) {
+  const std::string err_file = ::testing::TempDir() + "fheq_cli_stderr.txt";
+  const std::string command = std::string(FHEQ_CLI_PATH) + " " + args + " 2>" + err_file;
+  Result r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  return r;
+}
+
+const std::string kModels = std::string(FHEQ_SOURCE_DIR) + "/models/";
+
+size_t count_lines(const std::string& s) {
+  size_t lines = 0;
+  for (char c : s) lines += c == '\n' ? 1 : 0;
+  return lines + (!s.empty() && s.back() != '\n' ? 1 : 0);
+}
+
+TEST(CliPtq, EvalJsonOnDigits) {
+  const Result r = run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --n-bits 8 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const char* key : {"float_accuracy", "quantized_accuracy", "n_bits", "max_bit_width", "pbs_count"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  // models/models.json records the float accuracy torch measured on the same split.
+  std::ifstream models_file(kModels + "models.json");
+  const nlohmann::json models = nlohmann::json::parse(models_file);
+  EXPECT_NEAR(j["float_accuracy"].get<double>(), models["digits_mlp"]["float_accuracy"].get<double>(), 0.003);
+  EXPECT_GE(j["quantized_accuracy"].get<double>(), j["float_accuracy"].get<double>() - 0.02);
+  EXPECT_LE(j["quantized_accuracy"].get<double>(), 1.0);
+  EXPECT_EQ(j["n_bits"].get<int>(), 8);
+  EXPECT_EQ(j["test_samples"].get<int>(), 359);
+  EXPECT_GT(j["pbs_count"].get<int>(), 0);
+  EXPECT_GE(j["max_bit_width"].get<int>(), 2);
+  EXPECT_LE(j["max_bit_width"].get<int>(), 14);
+}
+
+TEST(CliPtq, InspectPrintsGraphAndBitWidths) {
+  const Result r = run_cli("inspect " + kModels + "digits_mlp.onnx --dataset digits --n-bits 6");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Dense"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TLU"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PBS per sample"), std::string::npos) << r.out;
+  const Result j = run_cli("inspect " + kModels + "digits_mlp.onnx --json");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_TRUE(nlohmann::json::parse(j.out).contains("ops"));
+}
+
+void expect_one_line_error(const Result& r, const std::string& must_mention) {
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
+}
+
+TEST(CliPtq, MissingModelFile) {
+  expect_one_line_error(run_cli("eval /nonexistent/model.onnx --dataset digits"), "/nonexistent/model.onnx");
+}
+
+TEST(CliPtq, CorruptModelFile) {
+  const std::string path = ::testing::TempDir() + "corrupt_model.onnx";
+  std::ofstream(path) << "this is not a protobuf \x01\x02\x03";
+  expect_one_line_error(run_cli("eval " + path + " --dataset digits"), path);
+}
+
+TEST(CliPtq, BadArguments) {
+  EXPECT_NE(run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --calibration bogus").exit_code, 0);
+  EXPECT_NE(run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --n-bits 0").exit_code, 0);
+  expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx"), "--dataset");
+  expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx --dataset nosuchset"), "nosuchset");
+}
+
+TEST(CliPtq, WrongDataShapeForModel) {
+  expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx --dataset iris"), "shape");
+}
+
+}  // namespace
