@@ -28,7 +28,8 @@ struct TfheParameterSetInfo {
 
 // Every named set; TOY sets only when include_toy.
 std::vector<TfheParameterSetInfo> tfhe_parameter_sets(bool include_toy = false);
-// Lookup by name; throws fheq::Error for unknown names and for TOY sets unless allow_toy.
+// Lookup by name (a named set or a DERIVED_… name from select_tfhe_parameters); throws fheq::Error for
+// unknown names and for TOY sets unless allow_toy.
 TfheParameterSetInfo tfhe_parameter_set(const std::string& name, bool allow_toy = false);
 
 // The cheapest 128-bit set for a TLU of `precision` bits fed by clear weights of 2-norm
@@ -43,6 +44,10 @@ struct PbsBenchmarkResult {
   double pbs_ms = 0;                // median single-thread latency of one PBS
   double ks_pbs_ms = 0;             // median single-thread latency of one keyswitch + PBS
   double throughput_pbs_per_s = 0;  // KS+PBS per second over `threads` threads (batch)
+  // The same latencies in thread CPU time (CLOCK_THREAD_CPUTIME_ID): close to the uncontended
+  // latency when other processes compete for the cores (wall time then overstates it).
+  double pbs_cpu_ms = 0, ks_pbs_cpu_ms = 0;
+  double load_average = 0;          // 1-minute load average when the benchmark started
   size_t latency_samples = 0;       // timed single-thread repetitions per latency
   bool outputs_correct = false;     // every timed output decrypted to the expected message
 };

@@ -157,7 +157,10 @@ BitWidthReport analyse_bit_widths(const IntegerGraph& graph, const IntRange& inp
       row.input_observed = observed[static_cast<size_t>(tlu->input)];
       row.rounding_shift = tlu->rounding_shift;
       row.domain = tlu_domain(*tlu);
-      row.precision = bits_for_range(row.domain);
+      // Each element's table is offset to start at 0 by a clear constant, so the PBS precision is that of
+      // the widest single table, not of the union of the domains.
+      for (const LookupTable& t : tlu->tables)
+        row.precision = std::max(row.precision, bits_for_span(t.input_max() - t.input_min));
       row.tables = static_cast<int64_t>(tlu->tables.size());
       report.max_tlu_precision = std::max(report.max_tlu_precision, row.precision);
       report.max_tlu_input_bits_observed = std::max(report.max_tlu_input_bits_observed, bits_for_range(row.input_observed));

@@ -47,7 +47,7 @@ struct OpBitWidth {
   IntRange input_observed;  // accumulator before rounding, calibration
   int64_t rounding_shift = 0;
   IntRange domain;          // table domain after rounding (what the PBS must cover)
-  int precision = 0;        // bits_for_range(domain): the PBS input precision
+  int precision = 0;        // bits of the widest single table domain: the PBS input precision
   int64_t tables = 0;       // distinct tables (1 per tensor, or 1 per channel/feature)
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fheq/error.h"
+#include "fheq/tfhe.h"
 #include "tfhe/commons/parameter_sets.h"
 #include "tfhe/commons/security.h"
 
@@ -140,6 +141,43 @@ TEST(ParameterSets, FingerprintsDistinguishSetsAndIgnoreNames) {
   copy = params_concrete_128(3);
   copy.glwe_noise.gaussian_std *= 1.0000001;
   EXPECT_NE(copy.fingerprint(), original);
+}
+
+TEST(PublicTfheApi, ListsLooksUpAndSelects) {
+  const auto secure = fheq::tfhe_parameter_sets();
+  EXPECT_EQ(secure.size(), 9u);
+  EXPECT_EQ(fheq::tfhe_parameter_sets(/*include_toy=*/true).size(), all_parameter_sets().size());
+  const auto info = fheq::tfhe_parameter_set("CONCRETE_P4_128");
+  EXPECT_EQ(info.lwe_dimension, 801u);
+  EXPECT_EQ(info.glwe_dimension, 2u);
+  EXPECT_EQ(info.polynomial_size, 1024u);
+  EXPECT_EQ(info.lwe_noise, "Gaussian(2^-17.91)");
+  // Key sizes: BSK n·(k+1)²·l·N torus elements, seeded n·(k+1)·l·N; KSK k·N·l·(n+1), seeded k·N·l.
+  EXPECT_DOUBLE_EQ(info.bootstrap_key_bytes, 8.0 * 801 * 9 * 1 * 1024);
+  EXPECT_DOUBLE_EQ(info.seeded_bootstrap_key_bytes, 8.0 * 801 * 3 * 1 * 1024);
+  EXPECT_DOUBLE_EQ(info.keyswitch_key_bytes, 8.0 * 2048 * 3 * 802);
+  EXPECT_DOUBLE_EQ(info.seeded_keyswitch_key_bytes, 8.0 * 2048 * 3);
+  EXPECT_THROW(fheq::tfhe_parameter_set("TOY_P1"), fheq::Error);
+  EXPECT_EQ(fheq::tfhe_parameter_set("TOY_P1", true).security_bits, 0u);
+  const auto chosen = fheq::select_tfhe_parameters(3, 0.0, 1e-6);
+  EXPECT_EQ(chosen.security_bits, 128u);
+  EXPECT_GE(chosen.message_bits, 3u);
+  // predicted_p_error is reported at the set's own message_bits (and norm 1).
+  if (chosen.message_bits == 3) {
+    EXPECT_LE(chosen.predicted_p_error, 1e-6);
+  }
+}
+
+TEST(PublicTfheApi, BenchmarkPbsRunsOnToySetAndChecksOutputs) {
+  EXPECT_THROW(fheq::benchmark_pbs("TOY_P2", 1), fheq::Error);  // TOY needs allow_toy
+  const fheq::PbsBenchmarkResult r = fheq::benchmark_pbs("TOY_P2", 2, /*allow_toy=*/true, 3, 0.01);
+  EXPECT_TRUE(r.outputs_correct);
+  EXPECT_EQ(r.params_name, "TOY_P2");
+  EXPECT_GT(r.pbs_ms, 0.0);
+  EXPECT_GT(r.ks_pbs_ms, 0.0);
+  EXPECT_GT(r.throughput_pbs_per_s, 0.0);
+  EXPECT_GE(r.latency_samples, 3u);
+  EXPECT_FALSE(r.cpu_model.empty());
 }
 
 }  // namespace

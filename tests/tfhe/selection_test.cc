@@ -60,7 +60,7 @@ TEST(ParameterSelection, ImpossibleRequestsThrowWithContext) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("9-bit"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(select_parameters({8, 10.0, 6.3e-5}), Error);
+  EXPECT_THROW(select_parameters({8, 30.0, 6.3e-5}), Error);
   EXPECT_THROW(select_parameters({17, 0.0, 6.3e-5}), Error);
   EXPECT_THROW(select_parameters({0, 0.0, 6.3e-5}), Error);
   EXPECT_THROW(select_parameters({3, 0.0, 0.0}), Error);

@@ -56,6 +56,8 @@ void run_bench_pbs(const BenchPbsArgs& a) {
                                 {"threads", r.threads},          {"keygen_s", r.keygen_s},
                                 {"pbs_ms", r.pbs_ms},            {"ks_pbs_ms", r.ks_pbs_ms},
                                 {"throughput_pbs_per_s", r.throughput_pbs_per_s},
+                                {"pbs_cpu_ms", r.pbs_cpu_ms},    {"ks_pbs_cpu_ms", r.ks_pbs_cpu_ms},
+                                {"load_average", r.load_average},
                                 {"latency_samples", r.latency_samples}};
     std::printf("%s\n", out.dump(2).c_str());
     return;
@@ -63,8 +65,11 @@ void run_bench_pbs(const BenchPbsArgs& a) {
   std::printf("params               %s\n", r.params_name.c_str());
   std::printf("cpu                  %s\n", r.cpu_model.c_str());
   std::printf("keygen_s             %.2f\n", r.keygen_s);
-  std::printf("pbs_ms               %.3f   (median of %zu, 1 thread)\n", r.pbs_ms, r.latency_samples);
-  std::printf("ks_pbs_ms            %.3f   (median of %zu, 1 thread)\n", r.ks_pbs_ms, r.latency_samples);
+  std::printf("load average         %.2f\n", r.load_average);
+  std::printf("pbs_ms               %.3f   (median of %zu, 1 thread; thread CPU time %.3f)\n", r.pbs_ms,
+              r.latency_samples, r.pbs_cpu_ms);
+  std::printf("ks_pbs_ms            %.3f   (median of %zu, 1 thread; thread CPU time %.3f)\n", r.ks_pbs_ms,
+              r.latency_samples, r.ks_pbs_cpu_ms);
   std::printf("throughput_pbs_per_s %.1f   (KS+PBS, %u thread%s)\n", r.throughput_pbs_per_s, r.threads,
               r.threads == 1 ? "" : "s");
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <time.h>
 
 #include "core/check.h"
 #include "core/thread_pool.h"
@@ -67,19 +68,38 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Runs `body` until both min_repetitions and min_seconds are reached; returns per-run milliseconds.
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return 1e3 * double(ts.tv_sec) + 1e-6 * double(ts.tv_nsec);
+}
+
+struct Timings {
+  std::vector<double> wall_ms, cpu_ms;
+};
+
+// Runs `body` until both min_repetitions and min_seconds are reached; per-run wall and CPU milliseconds.
 template <typename Body>
-std::vector<double> time_repeatedly(size_t min_repetitions, double min_seconds, Body&& body) {
-  std::vector<double> times;
+Timings time_repeatedly(size_t min_repetitions, double min_seconds, Body&& body) {
+  Timings t;
   body();  // warm-up (page faults, FFT plans)
   const auto start = Clock::now();
-  while (times.size() < min_repetitions || ms_since(start) < 1000.0 * min_seconds) {
+  while (t.wall_ms.size() < min_repetitions || ms_since(start) < 1000.0 * min_seconds) {
+    const double c0 = thread_cpu_ms();
     const auto t0 = Clock::now();
     body();
-    times.push_back(ms_since(t0));
-    if (times.size() >= 100000) break;
+    t.wall_ms.push_back(ms_since(t0));
+    t.cpu_ms.push_back(thread_cpu_ms() - c0);
+    if (t.wall_ms.size() >= 100000) break;
   }
-  return times;
+  return t;
+}
+
+double load_average_1min() {
+  std::ifstream in("/proc/loadavg");
+  double load = 0;
+  in >> load;
+  return load;
 }
 
 }  // namespace
@@ -92,7 +112,7 @@ std::vector<TfheParameterSetInfo> tfhe_parameter_sets(bool include_toy) {
 }
 
 TfheParameterSetInfo tfhe_parameter_set(const std::string& name, bool allow_toy) {
-  return info_of(tfhe::parameter_set_by_name(name, allow_toy));
+  return info_of(tfhe::parameter_set_from_name(name, allow_toy));
 }
 
 TfheParameterSetInfo select_tfhe_parameters(uint32_t precision, double log2_norm2, double target_p_error) {
@@ -114,11 +134,12 @@ std::string cpu_model_name() {
 PbsBenchmarkResult benchmark_pbs(const std::string& params_name, unsigned threads, bool allow_toy,
                                  size_t min_repetitions, double min_seconds) {
   FHEQ_REQUIRE(threads >= 1, "bench-pbs: --threads must be at least 1 (got ", threads, ")");
-  const tfhe::TfheParams& params = tfhe::parameter_set_by_name(params_name, allow_toy);
+  const tfhe::TfheParams params = tfhe::parameter_set_from_name(params_name, allow_toy);
   PbsBenchmarkResult result;
   result.params_name = params.name;
   result.cpu_model = cpu_model_name();
   result.threads = threads;
+  result.load_average = load_average_1min();
 
   core::ThreadPool pool(threads);
   const auto keygen_start = Clock::now();
@@ -153,9 +174,11 @@ PbsBenchmarkResult benchmark_pbs(const std::string& params_name, unsigned thread
     tfhe::keyswitch_bootstrap_lwe(server.compact_keyswitch_key, server.bootstrap_key, table, big_input, out, scratch);
   });
   check();
-  result.pbs_ms = median(pbs_times);
-  result.ks_pbs_ms = median(ks_pbs_times);
-  result.latency_samples = std::min(pbs_times.size(), ks_pbs_times.size());
+  result.pbs_ms = median(pbs_times.wall_ms);
+  result.ks_pbs_ms = median(ks_pbs_times.wall_ms);
+  result.pbs_cpu_ms = median(pbs_times.cpu_ms);
+  result.ks_pbs_cpu_ms = median(ks_pbs_times.cpu_ms);
+  result.latency_samples = std::min(pbs_times.wall_ms.size(), ks_pbs_times.wall_ms.size());
 
   // Throughput: a batch of KS+PBS, several per thread, timed after a warm-up batch.
   const size_t batch = std::max<size_t>(4 * threads, static_cast<size_t>(std::ceil(1000.0 * min_seconds / result.ks_pbs_ms)));

@@ -1,0 +1,300 @@
+#include "compiler/compile_circuit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "compiler/noise_analysis.h"
+#include "compiler/tlu_rounding.h"
+#include "core/check.h"
+#include "core/thread_pool.h"
+#include "quant/bit_width.h"
+#include "quant/tlu.h"
+#include "tfhe/commons/noise_formulas.h"
+#include "tfhe/commons/parameter_selection.h"
+
+namespace fheq::compiler {
+namespace {
+
+using quant::ValueId;
+
+// Milliseconds per unit of tfhe::pbs_cost + keyswitch_cost on one thread of this machine. Anchor: one
+// KS+PBS with TFHERS_M2C2_TUNIFORM_2M128 (cost 9.8e7 units) measured at ≈ 12 ms with `fheq bench-pbs` on
+// the 2-core development machine (docs/COMPILER.md §3). The model is linear in the cost: a rough estimate.
+constexpr double kMsPerCostUnit = 12.0 / 9.77e7;
+
+struct UnionFind {
+  std::vector<int32_t> parent;
+  explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+  int32_t find(int32_t x) {
+    while (parent[static_cast<size_t>(x)] != x) x = parent[static_cast<size_t>(x)] = parent[static_cast<size_t>(parent[static_cast<size_t>(x)])];
+    return x;
+  }
+  void unite(int32_t a, int32_t b) { parent[static_cast<size_t>(find(a))] = find(b); }
+};
+
+const std::string& value_name(const quant::IntegerGraph& g, ValueId v) { return g.value(v).name; }
+
+// Components: values linked by linear ops (everything but a TLU).
+void build_components(FheCircuit& c) {
+  const quant::IntegerGraph& g = c.graph;
+  UnionFind uf(g.values.size());
+  for (const quant::IntOp& op : g.ops) {
+    if (std::holds_alternative<quant::TluOp>(op)) continue;
+    for (ValueId in : quant::op_inputs(op)) uf.unite(in, quant::op_output(op));
+  }
+  std::vector<int32_t> id_of_root(g.values.size(), -1);
+  c.values.assign(g.values.size(), ValueEncoding{});
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const int32_t root = uf.find(static_cast<int32_t>(v));
+    if (id_of_root[static_cast<size_t>(root)] < 0) {
+      id_of_root[static_cast<size_t>(root)] = static_cast<int32_t>(c.components.size());
+      c.components.push_back(Component{});
+    }
+    const int32_t comp = id_of_root[static_cast<size_t>(root)];
+    c.values[v].component = comp;
+    c.components[static_cast<size_t>(comp)].values.push_back(static_cast<ValueId>(v));
+  }
+}
+
+int32_t component_of(const FheCircuit& c, ValueId v) { return c.values[static_cast<size_t>(v)].component; }
+
+// Lays out the PBS window of a TLU with precision p: the rounded domain [tmin, tmax] sits in the middle of
+// [w0, w0 + 2^p) and every table is padded with its own end values (the clear executor's clamp).
+void layout_window(TluEncoding& t, const quant::TluOp& op, uint32_t p) {
+  const quant::IntRange domain = quant::tlu_domain(op);
+  const int64_t size = int64_t{1} << p;
+  FHEQ_CHECK(domain.span() + 1 <= size, "domain ", domain.min, "..", domain.max, " > 2^", p);
+  const int64_t slack = size - (domain.span() + 1);
+  t.precision = p;
+  t.rounding_shift = op.rounding_shift;
+  t.rounding = op.rounding;
+  t.window_start = domain.min - slack / 2;
+  t.input_offset = -t.window_start * (int64_t{1} << op.rounding_shift);
+  t.tables.assign(op.tables.size(), std::vector<int64_t>(static_cast<size_t>(size)));
+  for (size_t k = 0; k < op.tables.size(); ++k)
+    for (int64_t j = 0; j < size; ++j)
+      t.tables[k][static_cast<size_t>(j)] = quant::lookup_clamped(op.tables[k], t.window_start + j);
+  t.element_table = op.element_table;
+}
+
+struct NoiseResult {
+  double worst_ratio = 0;  // max over constrained decisions of variance / allowed variance
+};
+
+// Fills every prediction of the circuit for `params`; returns how far the worst decision is from the target.
+NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double target, bool exact_output) {
+  namespace nz = tfhe::noise;
+  SourceVariances sources;
+  sources.input = c.input.key == LweKeyKind::kSmall ? params.lwe_noise.variance() : params.glwe_noise.variance();
+  sources.pbs_output = nz::pbs_output_variance(params);
+  const auto var = propagate_variances(c.graph, sources);
+  const double ks = nz::keyswitch_variance(params);
+  const double ms = nz::modulus_switch_variance(params.lwe_dimension.value, params.polynomial_size.value);
+  NoiseResult result;
+  double log_success = 0;
+  for (TluEncoding& t : c.tlus) {
+    const std::vector<double>& in = var[static_cast<size_t>(t.input)];
+    t.input_variance.resize(in.size());
+    t.max_input_variance = 0;
+    t.p_error = 0;
+    for (size_t e = 0; e < in.size(); ++e) {
+      const double v = in[e] + (t.keyswitch ? ks : 0.0) + ms;
+      t.input_variance[e] = v;
+      t.max_input_variance = std::max(t.max_input_variance, v);
+      const double pe = nz::pbs_error_probability(v, t.precision);
+      t.p_error = std::max(t.p_error, pe);
+      log_success += std::log1p(-std::min(pe, 1.0 - 1e-16));
+    }
+    result.worst_ratio = std::max(result.worst_ratio,
+                                  t.max_input_variance / nz::max_variance_for_error_probability(target, t.precision));
+  }
+  OutputEncoding& o = c.output;
+  const uint32_t out_precision = 63 - o.log2_delta;
+  o.variance = var[static_cast<size_t>(o.value)];
+  o.max_variance = *std::max_element(o.variance.begin(), o.variance.end());
+  o.p_error = 0;
+  for (double v : o.variance) {
+    const double pe = nz::pbs_error_probability(v, out_precision);
+    o.p_error = std::max(o.p_error, pe);
+    log_success += std::log1p(-std::min(pe, 1.0 - 1e-16));
+  }
+  if (exact_output)
+    result.worst_ratio =
+        std::max(result.worst_ratio, o.max_variance / nz::max_variance_for_error_probability(target, out_precision));
+  c.p_error = 0;
+  for (const TluEncoding& t : c.tlus) c.p_error = std::max(c.p_error, t.p_error);
+  c.global_p_error = -std::expm1(log_success);
+  return result;
+}
+
+// log2 of the largest "equivalent" weight norm: unit-variance sources, the output's tighter window counted
+// as extra norm relative to precision P.
+double initial_log2_norm(FheCircuit& c, uint32_t P, bool exact_output) {
+  const auto unit = propagate_variances(c.graph, SourceVariances{1.0, 1.0});
+  double log2n = 0;
+  for (TluEncoding& t : c.tlus) {
+    const auto& in = unit[static_cast<size_t>(t.input)];
+    const double m = *std::max_element(in.begin(), in.end());
+    t.log2_norm2 = 0.5 * std::log2(std::max(m, 1.0));
+    log2n = std::max(log2n, t.log2_norm2);
+  }
+  if (exact_output) {
+    const auto& out = unit[static_cast<size_t>(c.output.value)];
+    const double m = *std::max_element(out.begin(), out.end());
+    log2n = std::max(log2n, 0.5 * std::log2(std::max(m, 1.0)) + (static_cast<double>(63 - c.output.log2_delta) - P));
+  }
+  return log2n;
+}
+
+}  // namespace
+
+double modelled_ks_pbs_ms(const tfhe::TfheParams& params) {
+  return (tfhe::pbs_cost(params) + tfhe::keyswitch_cost(params)) * kMsPerCostUnit;
+}
+
+FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const CircuitOptions& options) {
+  FHEQ_REQUIRE(options.rounding_bits >= 0, "--rounding ", options.rounding_bits, ": must be ≥ 1 (or 0 for none)");
+  FHEQ_REQUIRE(options.p_error > 0 && options.p_error < 1, "--p-error ", options.p_error, ": must be in (0, 1)");
+  FHEQ_REQUIRE(options.global_p_error >= 0 && options.global_p_error < 1, "--global-p-error ",
+               options.global_p_error, ": must be in (0, 1)");
+  FheCircuit c;
+  // 1. Rounding.
+  const std::vector<size_t> tlu_ops = tlu_op_indices(network.graph);
+  std::vector<int> keep(tlu_ops.size(), options.rounding_bits);
+  if (!options.tlu_rounding_bits.empty()) {
+    FHEQ_REQUIRE(options.tlu_rounding_bits.size() == tlu_ops.size(), "rounding: ", options.tlu_rounding_bits.size(),
+                 " per-TLU bit counts for ", tlu_ops.size(), " TLUs");
+    for (size_t i = 0; i < keep.size(); ++i)
+      if (options.tlu_rounding_bits[i] > 0) keep[i] = options.tlu_rounding_bits[i];
+  }
+  c.graph = apply_rounding(network.graph, keep, options.rounding_mode);
+  const bool exact = options.rounding_mode == quant::RoundingMode::kExact;
+  int own_max_precision = 1;
+  for (size_t i : tlu_ops) {
+    const auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
+    const int p = tlu_precision(op);
+    const quant::IntRange acc = tlu_accumulator_domain(op);
+    FHEQ_REQUIRE(p <= kMaxPbsPrecision, "TLU '", value_name(c.graph, op.output), "' reads a ", p,
+                 "-bit table index (accumulator range [", acc.min, ", ", acc.max, "]); PBS precision is at most ",
+                 kMaxPbsPrecision, " bits: use --rounding N with N ≤ ", kMaxPbsPrecision,
+                 ", --rounding auto, or fewer --n-bits");
+    FHEQ_REQUIRE(!exact || op.rounding_shift == 0, "TLU '", value_name(c.graph, op.output), "' drops ",
+                 op.rounding_shift, " low accumulator bits; exact rounding (--rounding-mode exact) is only supported "
+                 "without rounding (it would need extra PBSs): use --rounding-mode approximate or fewer --n-bits");
+    own_max_precision = std::max(own_max_precision, p);
+  }
+
+  // 2. Components and the bits each must hold above its Δ.
+  build_components(c);
+  const std::vector<quant::IntRange> worst = quant::worst_case_ranges(c.graph, network.input_range);
+  c.output.value = c.graph.output;
+  c.output.range = worst[static_cast<size_t>(c.graph.output)];
+  c.output.offset = c.output.range.min;
+  c.output.bits = static_cast<uint32_t>(std::max(1, quant::bits_for_range(c.output.range)));
+  for (Component& comp : c.components) comp.bits_needed = 2;
+  auto need = [&](ValueId v, uint32_t bits) {
+    Component& comp = c.components[static_cast<size_t>(component_of(c, v))];
+    comp.bits_needed = std::max(comp.bits_needed, bits);
+  };
+  for (size_t i : tlu_ops) {
+    const auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
+    need(op.input, static_cast<uint32_t>(tlu_precision(op) + op.rounding_shift + 1));
+  }
+  need(c.output.value, c.output.bits + 2);
+  for (const Component& comp : c.components)
+    FHEQ_REQUIRE(comp.bits_needed <= 63, "value '", value_name(c.graph, comp.values.front()), "': its encoding needs ",
+                 comp.bits_needed, " bits of the 64-bit torus (accumulators too wide): use fewer --n-bits");
+  for (Component& comp : c.components) comp.log2_delta = 64 - comp.bits_needed;
+  for (ValueEncoding& v : c.values) v.log2_delta = c.components[static_cast<size_t>(v.component)].log2_delta;
+
+  // 3. Input key: the small key when no PBS output and no client-decrypted output share its component.
+  const int32_t input_comp = component_of(c, c.graph.input);
+  bool small = options.input_on_small_key && component_of(c, c.graph.output) != input_comp;
+  for (size_t i : tlu_ops)
+    if (component_of(c, std::get<quant::TluOp>(c.graph.ops[i]).output) == input_comp) small = false;
+  c.components[static_cast<size_t>(input_comp)].key = small ? LweKeyKind::kSmall : LweKeyKind::kBig;
+  c.input = InputEncoding{c.graph.input, c.values[static_cast<size_t>(c.graph.input)].log2_delta,
+                          small ? LweKeyKind::kSmall : LweKeyKind::kBig, network.input_range};
+
+  // 4. Per TLU: fit p + k to its component's Δ (pad the table, or round more when padding would raise the
+  //    circuit's precision), then lay out the window and tables.
+  for (size_t i : tlu_ops) {
+    auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
+    const uint32_t bits = c.components[static_cast<size_t>(component_of(c, op.input))].bits_needed;
+    int64_t p = static_cast<int64_t>(bits) - 1 - op.rounding_shift;
+    if (p > own_max_precision && !exact) {
+      const int64_t k = static_cast<int64_t>(bits) - 1 - own_max_precision;
+      quant::TluOp coarser = reround_tlu(op, k);
+      if (tlu_precision(coarser) <= own_max_precision) {
+        coarser.rounding = quant::RoundingMode::kApproximate;
+        op = std::move(coarser);
+        p = own_max_precision;
+      }
+    }
+    FHEQ_REQUIRE(p <= kMaxPbsPrecision, "TLU '", value_name(c.graph, op.output), "' shares its encoding with a "
+                 "wider accumulator and would need a ", p, "-bit PBS: use --rounding-mode approximate or --rounding");
+    TluEncoding t;
+    t.op_index = i;
+    t.input = op.input;
+    t.output = op.output;
+    t.input_log2_delta = c.values[static_cast<size_t>(op.input)].log2_delta;
+    t.output_log2_delta = c.values[static_cast<size_t>(op.output)].log2_delta;
+    t.keyswitch = c.components[static_cast<size_t>(component_of(c, op.input))].key == LweKeyKind::kBig;
+    t.pbs_per_sample = c.graph.elements(op.output);
+    layout_window(t, op, static_cast<uint32_t>(p));
+    c.tlus.push_back(std::move(t));
+  }
+  c.output.log2_delta = c.values[static_cast<size_t>(c.output.value)].log2_delta;
+  c.pbs_count = 0;
+  c.keyswitch_count = 0;
+  c.max_precision = 1;
+  for (const TluEncoding& t : c.tlus) {
+    c.pbs_count += t.pbs_per_sample;
+    if (t.keyswitch) c.keyswitch_count += t.pbs_per_sample;
+    c.max_precision = std::max(c.max_precision, t.precision);
+  }
+
+  // 5. Parameters.
+  c.target_p_error = options.global_p_error > 0 && c.pbs_count > 0
+                         ? options.global_p_error / static_cast<double>(c.pbs_count)
+                         : options.p_error;
+  c.log2_norm2 = initial_log2_norm(c, c.max_precision, options.exact_output);
+  if (options.fixed_params) {
+    c.params = *options.fixed_params;
+    predict_noise(c, c.params, c.target_p_error, options.exact_output);
+  } else {
+    for (int iteration = 0;; ++iteration) {
+      tfhe::SelectionRequest request;
+      request.precision = c.max_precision;
+      request.log2_norm2 = c.log2_norm2;
+      request.target_p_error = c.target_p_error;
+      try {
+        c.params = tfhe::select_parameters(request);
+      } catch (const Error& e) {
+        FHEQ_THROW("no 128-bit parameter set reaches p_error ", c.target_p_error, " for ", c.max_precision,
+                   "-bit PBS with weight norm 2^", c.log2_norm2,
+                   (options.exact_output ? " (including exact decoding of the output)" : ""),
+                   ": raise --p-error, use --rounding or fewer --n-bits");
+      }
+      const NoiseResult r = predict_noise(c, c.params, c.target_p_error, options.exact_output);
+      if (r.worst_ratio <= 1.0) break;
+      FHEQ_REQUIRE(iteration < 60, "parameter selection did not converge (norm 2^", c.log2_norm2, ")");
+      c.log2_norm2 += std::max(0.05, 0.5 * std::log2(r.worst_ratio));
+    }
+  }
+  FHEQ_REQUIRE((size_t{1} << c.max_precision) <= c.params.polynomial_size.value, "parameter set ", c.params.name,
+               ": polynomial size ", c.params.polynomial_size.value, " cannot hold a ", c.max_precision, "-bit table");
+
+  // 6. Latency: every PBS of the circuit (plus its keyswitch when there is one) spread over the threads.
+  c.threads = options.threads > 0 ? options.threads : static_cast<int32_t>(core::default_thread_pool().size());
+  c.pbs_ms = modelled_ks_pbs_ms(c.params);
+  const double ks_ms = tfhe::keyswitch_cost(c.params) * kMsPerCostUnit;
+  const double total_ms = static_cast<double>(c.pbs_count) * c.pbs_ms - static_cast<double>(c.pbs_count - c.keyswitch_count) * ks_ms;
+  c.estimated_latency_ms = total_ms / c.threads;
+  validate_circuit(c);
+  return c;
+}
+
+}  // namespace fheq::compiler

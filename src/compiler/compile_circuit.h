@@ -1,0 +1,41 @@
+// Quantized network → FHE circuit (docs/COMPILER.md): rounding, components and encodings, PBS windows and
+// tables, noise analysis, parameter choice, predictions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "compiler/fhe_circuit.h"
+#include "quant/ptq.h"
+#include "tfhe/commons/params.h"
+
+namespace fheq::compiler {
+
+// Largest PBS precision the compiler accepts (the largest named 128-bit set, CONCRETE_P8_128).
+inline constexpr int kMaxPbsPrecision = 8;
+// Default per-PBS error probability target: 2^−40.
+inline constexpr double kDefaultPError = 9.094947017729282e-13;
+
+struct CircuitOptions {
+  // Rounding: keep this many MSBs of every TLU accumulator (0: keep PTQ's tables as they are).
+  int rounding_bits = 0;
+  // Per TLU (op order) kept bits, overriding rounding_bits where > 0 (what `auto` computes).
+  std::vector<int> tlu_rounding_bits;
+  quant::RoundingMode rounding_mode = quant::RoundingMode::kApproximate;
+  double p_error = kDefaultPError;  // target per PBS
+  double global_p_error = 0;        // > 0: target for the whole sample instead (p_error = global / PBS count)
+  bool input_on_small_key = true;   // encrypt inputs under the small key when the first ops allow it
+  bool exact_output = true;         // parameters must also decode the output accumulator exactly
+  std::optional<tfhe::TfheParams> fixed_params;  // skip selection (tests: TOY sets)
+  int threads = 0;                  // threads for the latency estimate (0: the default pool's size)
+};
+
+// Throws fheq::Error (one line, naming the TLU / option) when the circuit cannot be built: precision above
+// kMaxPbsPrecision, exact rounding with a rounding shift, no parameter set meeting the target.
+FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const CircuitOptions& options);
+
+// Modelled single-thread time of one keyswitch + PBS with `params` (milliseconds; docs/COMPILER.md §3).
+double modelled_ks_pbs_ms(const tfhe::TfheParams& params);
+
+}  // namespace fheq::compiler

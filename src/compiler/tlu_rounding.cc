@@ -1,0 +1,74 @@
+#include "compiler/tlu_rounding.h"
+
+#include <algorithm>
+
+#include "core/check.h"
+#include "quant/bit_width.h"
+#include "quant/tlu.h"
+
+namespace fheq::compiler {
+
+quant::IntRange tlu_accumulator_domain(const quant::TluOp& op) {
+  const quant::IntRange d = quant::tlu_domain(op);
+  return {d.min * (int64_t{1} << op.rounding_shift), d.max * (int64_t{1} << op.rounding_shift)};
+}
+
+int tlu_accumulator_bits(const quant::TluOp& op) { return quant::bits_for_range(tlu_accumulator_domain(op)); }
+
+int tlu_precision(const quant::TluOp& op) { return std::max(1, quant::bits_for_range(quant::tlu_domain(op))); }
+
+quant::TluOp reround_tlu(const quant::TluOp& op, int64_t shift) {
+  FHEQ_CHECK(shift >= op.rounding_shift && shift < 62, "shift ", shift, " < ", op.rounding_shift);
+  if (shift == op.rounding_shift) return op;
+  const int64_t extra = shift - op.rounding_shift;
+  quant::TluOp out = op;
+  out.rounding_shift = shift;
+  for (size_t t = 0; t < op.tables.size(); ++t) {
+    const quant::LookupTable& fine = op.tables[t];
+    // Domain in the new units: the rounded images of the fine domain's ends (in accumulator units).
+    const int64_t lo = quant::round_shift_exact(fine.input_min, extra);
+    const int64_t hi = quant::round_shift_exact(fine.input_max(), extra);
+    quant::LookupTable coarse;
+    coarse.input_min = lo;
+    coarse.values.reserve(static_cast<size_t>(hi - lo + 1));
+    for (int64_t c = lo; c <= hi; ++c) coarse.values.push_back(quant::lookup_clamped(fine, c * (int64_t{1} << extra)));
+    out.tables[t] = std::move(coarse);
+  }
+  return out;
+}
+
+int64_t shift_for_kept_bits(const quant::TluOp& op, int keep_bits) {
+  FHEQ_CHECK(keep_bits >= 1);
+  const int bits = tlu_accumulator_bits(op);
+  int64_t shift = std::max<int64_t>(op.rounding_shift, bits - keep_bits);
+  // Rounding both ends can add one index: shift once more while the rounded span needs more bits.
+  while (true) {
+    const quant::IntRange acc = tlu_accumulator_domain(op);
+    const int64_t span = quant::round_shift_exact(acc.max, shift) - quant::round_shift_exact(acc.min, shift);
+    if (quant::bits_for_span(span) <= keep_bits || shift >= 61) break;
+    ++shift;
+  }
+  return shift;
+}
+
+std::vector<size_t> tlu_op_indices(const quant::IntegerGraph& graph) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < graph.ops.size(); ++i)
+    if (std::holds_alternative<quant::TluOp>(graph.ops[i])) out.push_back(i);
+  return out;
+}
+
+quant::IntegerGraph apply_rounding(const quant::IntegerGraph& graph, const std::vector<int>& keep_bits,
+                                   quant::RoundingMode mode) {
+  quant::IntegerGraph out = graph;
+  const std::vector<size_t> tlus = tlu_op_indices(graph);
+  FHEQ_CHECK(keep_bits.empty() || keep_bits.size() == tlus.size(), keep_bits.size(), " vs ", tlus.size());
+  for (size_t i = 0; i < tlus.size(); ++i) {
+    auto& op = std::get<quant::TluOp>(out.ops[tlus[i]]);
+    if (!keep_bits.empty() && keep_bits[i] > 0) op = reround_tlu(op, shift_for_kept_bits(op, keep_bits[i]));
+    op.rounding = op.rounding_shift > 0 ? mode : quant::RoundingMode::kExact;
+  }
+  return out;
+}
+
+}  // namespace fheq::compiler

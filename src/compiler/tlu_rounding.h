@@ -1,0 +1,38 @@
+// Re-rounding TLUs for FHE (docs/COMPILER.md §2): keep the r most significant bits of a TLU's accumulator
+// domain by raising its rounding shift k, and derive the coarser table from the PTQ one.
+//
+// PTQ builds table entry t as f(t·2^k0) for the rounded index t = round(a / 2^k0) (quant/lowering.cc), so a
+// coarser shift k ≥ k0 has entry t' = f(t'·2^k) = T[t'·2^(k−k0)] (clamped to the PTQ domain): sub-sampling
+// the fine table is exactly the table PTQ would have built for shift k over the same domain.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "quant/integer_graph.h"
+
+namespace fheq::compiler {
+
+// The accumulator interval a TLU's tables cover (domain in rounded units × 2^k).
+quant::IntRange tlu_accumulator_domain(const quant::TluOp& op);
+// Bits of that interval: the width of the accumulator the TLU reads (before any rounding).
+int tlu_accumulator_bits(const quant::TluOp& op);
+
+// The TLU with rounding shift `shift` (≥ op.rounding_shift) and its tables sub-sampled accordingly.
+quant::TluOp reround_tlu(const quant::TluOp& op, int64_t shift);
+
+// The smallest shift ≥ op.rounding_shift whose rounded domain fits `keep_bits` bits (r ≥ 1).
+int64_t shift_for_kept_bits(const quant::TluOp& op, int keep_bits);
+
+// Precision of the rounded domain (bits_for_span, at least 1).
+int tlu_precision(const quant::TluOp& op);
+
+// A copy of `graph` whose TLU number i (in op order) keeps keep_bits[i] MSBs (0: unchanged) and uses
+// `mode` wherever its shift is > 0.
+quant::IntegerGraph apply_rounding(const quant::IntegerGraph& graph, const std::vector<int>& keep_bits,
+                                   quant::RoundingMode mode);
+
+// Indices into graph.ops of the TLU ops, in op order.
+std::vector<size_t> tlu_op_indices(const quant::IntegerGraph& graph);
+
+}  // namespace fheq::compiler

@@ -1,0 +1,110 @@
+#include "runtime/ciphertext_file.h"
+
+#include "core/binary_io.h"
+#include "core/check.h"
+#include "runtime/keys.h"
+
+namespace fheq::runtime {
+namespace {
+
+using core::BinaryReader;
+using core::BinaryWriter;
+
+constexpr char kInputKind[] = "input-ciphertexts";
+constexpr char kOutputKind[] = "output-ciphertexts";
+
+void write_header(BinaryWriter& w, uint64_t circuit_fingerprint, int64_t batch, const Shape& shape) {
+  w.u64(circuit_fingerprint);
+  w.i64(batch);
+  w.u64(shape.size());
+  for (int64_t d : shape) w.i64(d);
+}
+
+// Reads and checks the header; returns the element count batch × shape_size(shape).
+uint64_t read_header(BinaryReader& r, uint64_t expected_circuit, uint64_t& circuit, int64_t& batch, Shape& shape) {
+  circuit = r.u64("circuit fingerprint");
+  if (circuit != expected_circuit)
+    FHEQ_THROW(r.source(), ": ciphertexts belong to circuit ", std::hex, circuit, " but the artifact's circuit is ",
+               expected_circuit, std::dec, " (encrypt again with this artifact)");
+  batch = r.i64("batch size");
+  if (batch < 0 || batch > (int64_t{1} << 32)) r.fail("batch size", "is " + std::to_string(batch));
+  const uint64_t rank = r.u64("shape rank");
+  if (rank > 8) r.fail("shape rank", "is " + std::to_string(rank));
+  shape.assign(rank, 0);
+  for (auto& d : shape) {
+    d = r.i64("shape dimension");
+    if (d <= 0 || d > (int64_t{1} << 32)) r.fail("shape dimension", "is " + std::to_string(d));
+  }
+  return static_cast<uint64_t>(batch) * static_cast<uint64_t>(shape_size(shape));
+}
+
+void check_count(const std::string& source, size_t found, uint64_t expected) {
+  if (found != expected)
+    FHEQ_THROW(source, ": holds ", found, " ciphertexts, the header announces ", expected);
+}
+
+std::string read_ciphertext_container(const std::string& path, const char* kind) {
+  const std::string magic = file_magic(path);
+  if (magic == kSecretKeyMagic) FHEQ_THROW(path, ": this is a secret key, not a ciphertext file");
+  return core::read_container_file(path, {kCiphertextMagic, kCiphertextFileVersion, kind});
+}
+
+}  // namespace
+
+std::string serialize_encrypted_input(const EncryptedInput& input, const tfhe::TfheParams& params) {
+  BinaryWriter w;
+  write_header(w, input.circuit_fingerprint, input.batch, input.sample_shape);
+  w.str(tfhe::serialize_tfhe_object(input.ciphertexts, params));
+  return w.buffer();
+}
+
+EncryptedInput deserialize_encrypted_input(const std::string& payload, const tfhe::TfheParams& params,
+                                           uint64_t circuit_fingerprint, const std::string& source) {
+  BinaryReader r(payload, source);
+  EncryptedInput out;
+  const uint64_t count = read_header(r, circuit_fingerprint, out.circuit_fingerprint, out.batch, out.sample_shape);
+  out.ciphertexts = tfhe::deserialize_tfhe_object<tfhe::SeededLweCiphertextList>(r.str("ciphertexts"), params, source);
+  check_count(source, out.ciphertexts.size(), count);
+  if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
+  return out;
+}
+
+void save_encrypted_input(const std::string& path, const EncryptedInput& input, const tfhe::TfheParams& params) {
+  core::write_container_file(path, {kCiphertextMagic, kCiphertextFileVersion, kInputKind},
+                             serialize_encrypted_input(input, params));
+}
+
+EncryptedInput load_encrypted_input(const std::string& path, const tfhe::TfheParams& params,
+                                    uint64_t circuit_fingerprint) {
+  return deserialize_encrypted_input(read_ciphertext_container(path, kInputKind), params, circuit_fingerprint, path);
+}
+
+std::string serialize_encrypted_output(const EncryptedOutput& output, const tfhe::TfheParams& params) {
+  BinaryWriter w;
+  write_header(w, output.circuit_fingerprint, output.batch, output.sample_shape);
+  w.str(tfhe::serialize_tfhe_object(output.ciphertexts, params));
+  return w.buffer();
+}
+
+EncryptedOutput deserialize_encrypted_output(const std::string& payload, const tfhe::TfheParams& params,
+                                             uint64_t circuit_fingerprint, const std::string& source) {
+  BinaryReader r(payload, source);
+  EncryptedOutput out;
+  const uint64_t count = read_header(r, circuit_fingerprint, out.circuit_fingerprint, out.batch, out.sample_shape);
+  out.ciphertexts = tfhe::deserialize_tfhe_object<tfhe::LweCiphertextList>(r.str("ciphertexts"), params, source);
+  check_count(source, out.ciphertexts.size(), count);
+  if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
+  return out;
+}
+
+void save_encrypted_output(const std::string& path, const EncryptedOutput& output, const tfhe::TfheParams& params) {
+  core::write_container_file(path, {kCiphertextMagic, kCiphertextFileVersion, kOutputKind},
+                             serialize_encrypted_output(output, params));
+}
+
+EncryptedOutput load_encrypted_output(const std::string& path, const tfhe::TfheParams& params,
+                                      uint64_t circuit_fingerprint) {
+  return deserialize_encrypted_output(read_ciphertext_container(path, kOutputKind), params, circuit_fingerprint, path);
+}
+
+}  // namespace fheq::runtime

@@ -1,0 +1,51 @@
+// Encrypted batches on disk: the client's encrypted inputs (IN.ct, seeded: 24 bytes per ciphertext) and the
+// server's encrypted outputs (OUT.ct, full LWE ciphertexts under the big key).
+//
+// File: core::binary_io container, magic "FHEQCTXT", kind "input-ciphertexts" or "output-ciphertexts";
+// payload = circuit fingerprint u64 | batch size i64 | per-sample shape (rank u64, dims i64…) |
+// tfhe_serialization payload of the ciphertext list (which starts with the parameter fingerprint).
+// Ciphertexts are stored sample-major: ciphertext of element e of sample s at s·elements + e.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "fheq/tensor.h"
+#include "tfhe/commons/params.h"
+#include "tfhe/serialization/tfhe_serialization.h"
+
+namespace fheq::runtime {
+
+inline constexpr char kCiphertextMagic[] = "FHEQCTXT";
+inline constexpr uint32_t kCiphertextFileVersion = 1;
+
+struct EncryptedInput {
+  uint64_t circuit_fingerprint = 0;
+  int64_t batch = 0;
+  Shape sample_shape;
+  tfhe::SeededLweCiphertextList ciphertexts;  // batch × shape_size(sample_shape)
+};
+
+struct EncryptedOutput {
+  uint64_t circuit_fingerprint = 0;
+  int64_t batch = 0;
+  Shape sample_shape;
+  tfhe::LweCiphertextList ciphertexts;  // batch × shape_size(sample_shape), under the big key
+};
+
+// In-memory payloads (the file's content without the container), and files (atomic writes).
+std::string serialize_encrypted_input(const EncryptedInput& input, const tfhe::TfheParams& params);
+EncryptedInput deserialize_encrypted_input(const std::string& payload, const tfhe::TfheParams& params,
+                                           uint64_t circuit_fingerprint, const std::string& source);
+void save_encrypted_input(const std::string& path, const EncryptedInput& input, const tfhe::TfheParams& params);
+EncryptedInput load_encrypted_input(const std::string& path, const tfhe::TfheParams& params,
+                                    uint64_t circuit_fingerprint);
+
+std::string serialize_encrypted_output(const EncryptedOutput& output, const tfhe::TfheParams& params);
+EncryptedOutput deserialize_encrypted_output(const std::string& payload, const tfhe::TfheParams& params,
+                                             uint64_t circuit_fingerprint, const std::string& source);
+void save_encrypted_output(const std::string& path, const EncryptedOutput& output, const tfhe::TfheParams& params);
+EncryptedOutput load_encrypted_output(const std::string& path, const tfhe::TfheParams& params,
+                                      uint64_t circuit_fingerprint);
+
+}  // namespace fheq::runtime

@@ -1,0 +1,157 @@
+#include "runtime/keys.h"
+
+#include <fstream>
+
+#include "core/binary_io.h"
+#include "core/check.h"
+#include "tfhe/algorithms/keyswitch.h"
+#include "tfhe/commons/noise_sampler.h"
+#include "tfhe/serialization/tfhe_serialization.h"
+
+namespace fheq::runtime {
+namespace {
+
+using core::BinaryReader;
+using core::BinaryWriter;
+
+tfhe::Seed draw_seed(tfhe::Csprng& generator) {
+  tfhe::Seed seed{};
+  generator.fill_bytes(seed.data(), seed.size());
+  return seed;
+}
+
+void check_circuit(const std::string& path, uint64_t found, uint64_t expected) {
+  if (found != expected)
+    FHEQ_THROW(path, ": keys were generated for circuit ", std::hex, found, " but the artifact's circuit is ", expected,
+               std::dec, " (run `fheq keygen` for this artifact)");
+}
+
+// A clear "what is this file" for wrong-file errors.
+std::string describe_magic(const std::string& magic) {
+  if (magic == kSecretKeyMagic) return "a secret key";
+  if (magic == kEvalKeysMagic) return "an evaluation-key file";
+  if (magic == "FHEQCTXT") return "a ciphertext file";
+  if (magic == "FHEQCIRC") return "a compiled-circuit file";
+  if (magic == "FHEQCLNT") return "a client-artifact file";
+  return "not an fheq key file";
+}
+
+}  // namespace
+
+SecretKeySet generate_secret_keys(const tfhe::TfheParams& params, uint64_t circuit_fingerprint,
+                                  tfhe::Csprng& generator) {
+  return SecretKeySet{params, circuit_fingerprint, tfhe::generate_client_keys(params, generator)};
+}
+
+SeededEvaluationKeys generate_evaluation_keys(const SecretKeySet& secret, tfhe::Csprng& generator,
+                                              core::ThreadPool& pool) {
+  const tfhe::TfheParams& p = secret.params;
+  SeededEvaluationKeys out;
+  out.params = p;
+  out.circuit_fingerprint = secret.circuit_fingerprint;
+  const tfhe::Seed ksk_mask_seed = draw_seed(generator);
+  const tfhe::Seed ksk_noise_seed = draw_seed(generator);
+  const tfhe::Seed bsk_mask_seed = draw_seed(generator);
+  const tfhe::Seed bsk_noise_seed = draw_seed(generator);
+  tfhe::NoiseSampler ksk_noise(ksk_noise_seed);
+  // Keyswitch key: from the big key (the GLWE key read as an LWE key, which PBS outputs are under) to the
+  // small key n (PBS inputs).
+  out.keyswitch_key = tfhe::generate_seeded_lwe_keyswitch_key(secret.keys.glwe_key.as_lwe_key(), secret.keys.small_key,
+                                                              p.ks_base_log, p.ks_level, p.lwe_noise, ksk_mask_seed,
+                                                              ksk_noise);
+  out.bootstrap_key = tfhe::generate_seeded_lwe_bootstrap_key(secret.keys.small_key, secret.keys.glwe_key,
+                                                              p.pbs_base_log, p.pbs_level, p.glwe_noise, bsk_mask_seed,
+                                                              bsk_noise_seed, pool);
+  return out;
+}
+
+EvaluationKeys expand_evaluation_keys(const SeededEvaluationKeys& seeded, core::ThreadPool& pool) {
+  EvaluationKeys out;
+  out.params = seeded.params;
+  out.circuit_fingerprint = seeded.circuit_fingerprint;
+  out.keys.keyswitch_key = tfhe::decompress_lwe_keyswitch_key(seeded.keyswitch_key);
+  out.keys.compact_keyswitch_key = tfhe::compact_lwe_keyswitch_key(out.keys.keyswitch_key);
+  const tfhe::LweBootstrapKey standard = tfhe::decompress_lwe_bootstrap_key(seeded.bootstrap_key, pool);
+  out.keys.bootstrap_key = tfhe::convert_to_fourier_bootstrap_key(standard, pool);
+  return out;
+}
+
+KeySizes key_sizes(const tfhe::TfheParams& p) {
+  const double n = static_cast<double>(p.lwe_dimension.value);
+  const double k = static_cast<double>(p.glwe_dimension.value);
+  const double N = static_cast<double>(p.polynomial_size.value);
+  const double l = static_cast<double>(p.pbs_level.value);
+  const double lks = static_cast<double>(p.ks_level.value);
+  KeySizes s;
+  s.bootstrap_key = 8.0 * n * (k + 1) * (k + 1) * l * N;
+  s.seeded_bootstrap_key = 8.0 * n * (k + 1) * l * N;
+  s.keyswitch_key = 8.0 * k * N * lks * (n + 1);
+  s.seeded_keyswitch_key = 8.0 * k * N * lks;
+  return s;
+}
+
+std::string file_magic(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8];
+  if (!in.read(magic, 8)) return "";
+  return std::string(magic, 8);
+}
+
+void save_secret_keys(const std::string& path, const SecretKeySet& keys) {
+  BinaryWriter w;
+  w.u64(keys.circuit_fingerprint);
+  w.str(tfhe::serialize_tfhe_object(keys.keys.small_key, keys.params));
+  w.str(tfhe::serialize_tfhe_object(keys.keys.glwe_key, keys.params));
+  core::write_container_file(path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"}, w.buffer());
+}
+
+SecretKeySet load_secret_keys(const std::string& path, const tfhe::TfheParams& params, uint64_t circuit_fingerprint) {
+  const std::string magic = file_magic(path);
+  if (!magic.empty() && magic != kSecretKeyMagic)
+    FHEQ_THROW(path, ": expected a secret key, found ", describe_magic(magic));
+  const std::string payload = core::read_container_file(path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"});
+  BinaryReader r(payload, path);
+  SecretKeySet out;
+  out.params = params;
+  out.circuit_fingerprint = r.u64("circuit fingerprint");
+  check_circuit(path, out.circuit_fingerprint, circuit_fingerprint);
+  out.keys.small_key = tfhe::deserialize_tfhe_object<tfhe::LweSecretKey>(r.str("small key"), params, path + ": small key");
+  out.keys.glwe_key = tfhe::deserialize_tfhe_object<tfhe::GlweSecretKey>(r.str("glwe key"), params, path + ": GLWE key");
+  if (out.keys.small_key.dimension.value != params.lwe_dimension.value)
+    FHEQ_THROW(path, ": small key has dimension ", out.keys.small_key.dimension.value, ", the parameter set has n = ",
+               params.lwe_dimension.value);
+  if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
+  return out;
+}
+
+void save_evaluation_keys(const std::string& path, const SeededEvaluationKeys& keys) {
+  BinaryWriter w;
+  w.u64(keys.circuit_fingerprint);
+  w.str(tfhe::serialize_tfhe_object(keys.keyswitch_key, keys.params));
+  w.str(tfhe::serialize_tfhe_object(keys.bootstrap_key, keys.params));
+  core::write_container_file(path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"}, w.buffer());
+}
+
+SeededEvaluationKeys load_evaluation_keys(const std::string& path, const tfhe::TfheParams& params,
+                                          uint64_t circuit_fingerprint) {
+  // Checked before reading anything else: the server never parses a secret key.
+  const std::string magic = file_magic(path);
+  if (magic == kSecretKeyMagic)
+    FHEQ_THROW(path, ": this is a SECRET key; the server only accepts evaluation keys (KEYS/eval.keys)");
+  if (!magic.empty() && magic != kEvalKeysMagic)
+    FHEQ_THROW(path, ": expected evaluation keys, found ", describe_magic(magic));
+  const std::string payload = core::read_container_file(path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"});
+  BinaryReader r(payload, path);
+  SeededEvaluationKeys out;
+  out.params = params;
+  out.circuit_fingerprint = r.u64("circuit fingerprint");
+  check_circuit(path, out.circuit_fingerprint, circuit_fingerprint);
+  out.keyswitch_key = tfhe::deserialize_tfhe_object<tfhe::SeededLweKeyswitchKey>(r.str("keyswitch key"), params,
+                                                                                 path + ": keyswitch key");
+  out.bootstrap_key = tfhe::deserialize_tfhe_object<tfhe::SeededLweBootstrapKey>(r.str("bootstrap key"), params,
+                                                                                 path + ": bootstrap key");
+  if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
+  return out;
+}
+
+}  // namespace fheq::runtime
