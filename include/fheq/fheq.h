@@ -10,3 +10,7 @@
 #include "fheq/quantized_model.h"
 #include "fheq/evaluation.h"
 #include "fheq/tfhe.h"
+#include "fheq/runtime.h"
+#include "fheq/client.h"
+#include "fheq/server.h"
+#include "fheq/compiler.h"

@@ -17,7 +17,7 @@ EncryptedInput encrypt_input(const ClientSpec& spec, const SecretKeySet& secret,
                shape_to_string(sample_shape), "]");
   const quant::IntRange range = spec.input.code_range;
   const bool small = spec.input.key == LweKeyKind::kSmall;
-  const tfhe::LweSecretKey big_key = small ? tfhe::LweSecretKey{} : secret.keys.glwe_key.as_lwe_key();
+  const tfhe::LweSecretKey big_key = small ? tfhe::LweSecretKey{tfhe::LweDimension(0), {}} : secret.keys.glwe_key.as_lwe_key();
   const tfhe::LweSecretKey& key = small ? secret.keys.small_key : big_key;
   // Fresh encryptions use the noise of the key they are under (TfheParams: lwe_noise for n, glwe_noise for k·N).
   const tfhe::NoiseDistribution& noise = small ? spec.params.lwe_noise : spec.params.glwe_noise;

@@ -231,11 +231,9 @@ TEST(PtqOps, StridedGroupedPaddedConv) {
   std::mt19937_64 rng(test_seed("PtqOps.StridedGroupedPaddedConv"));
   GraphBuilder b(Shape{4, 9, 9});
   const std::string w = b.constant("cw", Shape{6, 2, 2, 2}, rng, 0.4);
-  // (Dilation is covered by the executor tests: the float reference disagreed with ONNX's output size for
-  // dilated grouped convolutions inside this test binary at the time of writing; see the p1 report.)
   const std::string c = b.node("Conv", {"x", w}, Shape{6, 5, 5},
                                {{"group", int64_t{2}}, {"strides", std::vector<int64_t>{2, 2}},
-                                {"pads", std::vector<int64_t>{1, 1, 0, 0}}});
+                                {"dilations", std::vector<int64_t>{2, 2}}, {"pads", std::vector<int64_t>{1, 1, 0, 0}}});
   graph::Graph g = b.finish(c);
   expect_close_to_float(g, Shape{4, 9, 9}, rng, true);
 }

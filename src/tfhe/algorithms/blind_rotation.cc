@@ -4,25 +4,6 @@
 #include "tfhe/algorithms/polynomial_ops.h"
 
 namespace fheq::tfhe {
-namespace {
-
-// Asks for GGSW `ggsw`'s Fourier polynomials to be brought towards L2 while the current CMUX runs its
-// FFTs: the key is streamed once per PBS (n·(k+1)²·l·N doubles, 60 MB for n = 918, N = 2048), so
-// the blind rotation is memory-bound unless the next GGSW's loads overlap the current arithmetic.
-void prefetch_ggsw(const FourierPolynomial* polynomials, size_t count) {
-  constexpr size_t kDoublesPerLine = 64 / sizeof(double);
-  for (size_t p = 0; p < count; ++p) {
-    const double* re = polynomials[p].re.data();
-    const double* im = polynomials[p].im.data();
-    const size_t size = polynomials[p].re.size();
-    for (size_t q = 0; q < size; q += kDoublesPerLine) {
-      __builtin_prefetch(re + q, 0, 2);
-      __builtin_prefetch(im + q, 0, 2);
-    }
-  }
-}
-
-}  // namespace
 
 void blind_rotate_assign(const FourierBootstrapKey& key, const uint64_t* switched_mask, GlweCiphertext& accumulator,
                          ExternalProductScratch& scratch) {
@@ -36,11 +17,13 @@ void blind_rotate_assign(const FourierBootstrapKey& key, const uint64_t* switche
   for (size_t i = 0; i < lwe_n; ++i) {
     const uint64_t power = switched_mask[i];
     if (power == 0) continue;  // X^0·ACC − ACC = 0: the CMUX is the identity
-    if (i + 1 < lwe_n) prefetch_ggsw(key.polynomials.data() + (i + 1) * per_ggsw, per_ggsw);
     for (size_t c = 0; c < columns; ++c) rotate_negacyclic_minus_one(acc + c * n, n, power, rotated + c * n);
-    // ACC ← ACC + BSK_i ⊡ (X^{ã_i}·ACC − ACC)
+    // ACC ← ACC + BSK_i ⊡ (X^{ã_i}·ACC − ACC), bringing the next used GGSW towards L2 meanwhile.
+    size_t next = i + 1;
+    while (next < lwe_n && switched_mask[next] == 0) ++next;
+    const FourierPolynomial* next_ggsw = next < lwe_n ? key.polynomials.data() + next * per_ggsw : nullptr;
     external_product_add(key.polynomials.data() + i * per_ggsw, key.glwe_dimension, key.polynomial_size,
-                         key.base_log, key.level, rotated, acc, scratch);
+                         key.base_log, key.level, rotated, acc, scratch, next_ggsw);
   }
 }
 

@@ -9,6 +9,22 @@
 namespace fheq::tfhe {
 namespace {
 
+// Upper bound on (k+1)·l for the fused inverse (the largest published sets have (k+1)·l ≤ 12).
+constexpr size_t kMaxGgswRows = 64;
+
+// Software prefetch of one Fourier polynomial towards L2 (hint T1): the key is streamed once per PBS
+// (60 MB for n = 918, N = 2048), far beyond L2, so it comes from L3/DRAM.
+void prefetch_polynomial(const FourierPolynomial& polynomial) {
+  constexpr size_t kDoublesPerLine = 64 / sizeof(double);
+  const double* re = polynomial.re.data();
+  const double* im = polynomial.im.data();
+  const size_t size = polynomial.re.size();
+  for (size_t q = 0; q < size; q += kDoublesPerLine) {
+    __builtin_prefetch(re + q, 0, 2);
+    __builtin_prefetch(im + q, 0, 2);
+  }
+}
+
 // acc += a ⊙ b over m complex values stored as split re/im arrays. Written so the compiler
 // vectorises it (no aliasing, unit stride).
 inline void multiply_accumulate(FourierPolynomial& acc, const FourierPolynomial& a, const FourierPolynomial& b) {
@@ -90,6 +106,7 @@ ExternalProductScratch::ExternalProductScratch(GlweDimension glwe_dimension, Pol
       digit_fourier(polynomial_size.value),
       accumulators(glwe_dimension.value + 1, FourierPolynomial(polynomial_size.value)),
       rotated((glwe_dimension.value + 1) * polynomial_size.value),
+      digit_fouriers((glwe_dimension.value + 1) * level.value, FourierPolynomial(polynomial_size.value)),
       fft(&fft_for(polynomial_size.value)) {}
 
 bool ExternalProductScratch::fits(GlweDimension glwe_dimension, PolynomialSize polynomial_size,
@@ -102,27 +119,41 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
                           PolynomialSize polynomial_size, DecompositionBaseLog base_log,
                           DecompositionLevelCount level, const Torus* in, Torus* out,
                           ExternalProductScratch& scratch) {
+  external_product_add(ggsw_polynomials, glwe_dimension, polynomial_size, base_log, level, in, out, scratch, nullptr);
+}
+
+void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimension glwe_dimension,
+                          PolynomialSize polynomial_size, DecompositionBaseLog base_log,
+                          DecompositionLevelCount level, const Torus* in, Torus* out,
+                          ExternalProductScratch& scratch, const FourierPolynomial* next_ggsw) {
   const size_t n = polynomial_size.value, columns = glwe_dimension.value + 1, l = level.value;
+  const size_t rows = columns * l;
   const NegacyclicFft& fft = *scratch.fft;
-  bool first = true;
+  FHEQ_CHECK(scratch.digit_fouriers.size() == rows && rows <= kMaxGgswRows, "external product with ", rows, " rows");
+  // The next GGSW has rows·columns polynomials; one of them is prefetched after each transform
+  // (rows + columns transforms), the rest at the end.
+  size_t prefetched = 0;
+  auto prefetch_next = [&](size_t count) {
+    if (next_ggsw == nullptr) return;
+    for (; count > 0 && prefetched < rows * columns; --count) prefetch_polynomial(next_ggsw[prefetched++]);
+  };
+  const size_t per_transform = (rows * columns + rows + columns - 1) / (rows + columns);
   for (size_t i = 0; i < columns; ++i) {
     decompose_polynomial(in + i * n, n, base_log, level, scratch.digits.data());
     for (size_t j = 0; j < l; ++j) {
-      fft.forward_i64(scratch.digits.data() + j * n, scratch.digit_fourier);
-      const FourierPolynomial* row = ggsw_polynomials + (i * l + j) * columns;
-      if (columns == 2) {
-        if (first) multiply_accumulate_two<true>(scratch.accumulators[0], scratch.accumulators[1], scratch.digit_fourier, row[0], row[1]);
-        else multiply_accumulate_two<false>(scratch.accumulators[0], scratch.accumulators[1], scratch.digit_fourier, row[0], row[1]);
-      } else {
-        for (size_t c = 0; c < columns; ++c) {
-          if (first) multiply(scratch.accumulators[c], scratch.digit_fourier, row[c]);
-          else multiply_accumulate(scratch.accumulators[c], scratch.digit_fourier, row[c]);
-        }
-      }
-      first = false;
+      fft.forward_i64(scratch.digits.data() + j * n, scratch.digit_fouriers[i * l + j]);
+      prefetch_next(per_transform);
     }
   }
-  for (size_t c = 0; c < columns; ++c) fft.backward_add_torus(scratch.accumulators[c], out + c * n);
+  // Column c of the result: Σ_r digit_r ⊙ GGSW(r, c), summed inside the inverse transform.
+  const FourierPolynomial* digit_terms[kMaxGgswRows];
+  const FourierPolynomial* key_terms[kMaxGgswRows];
+  for (size_t r = 0; r < rows; ++r) digit_terms[r] = &scratch.digit_fouriers[r];
+  for (size_t c = 0; c < columns; ++c) {
+    for (size_t r = 0; r < rows; ++r) key_terms[r] = ggsw_polynomials + r * columns + c;
+    fft.backward_add_torus_of_products(digit_terms, key_terms, rows, out + c * n);
+    prefetch_next(per_transform);
+  }
 }
 
 void external_product_add(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in, GlweCiphertext& out,

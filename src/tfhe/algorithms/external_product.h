@@ -13,16 +13,20 @@
 
 namespace fheq::tfhe {
 
+// The multiply-accumulate with the GGSW rows is fused into the first pass of the k+1 inverse
+// transforms (NegacyclicFft::backward_add_torus_of_products): all (k+1)·l digit polynomials are
+// transformed first, then each output column c is IFFT(Σ_r digit_r ⊙ GGSW(r, c)).
 // Buffers for one thread's external products (and blind rotations) at one (k, N, l).
 class ExternalProductScratch {
  public:
   ExternalProductScratch(GlweDimension glwe_dimension, PolynomialSize polynomial_size, DecompositionLevelCount level);
   bool fits(GlweDimension glwe_dimension, PolynomialSize polynomial_size, DecompositionLevelCount level) const;
 
-  std::vector<int64_t> digits;                   // l·N
-  FourierPolynomial digit_fourier;               // one transformed digit polynomial
-  std::vector<FourierPolynomial> accumulators;   // k+1
-  std::vector<Torus> rotated;                    // (k+1)·N: X^a·acc − acc in the blind rotation
+  AlignedVector<int64_t> digits;                 // l·N
+  FourierPolynomial digit_fourier;               // one transformed digit polynomial (kept for callers)
+  std::vector<FourierPolynomial> accumulators;   // k+1 (kept for callers; the fast path needs none)
+  AlignedVector<Torus> rotated;                  // (k+1)·N: X^a·acc − acc in the blind rotation
+  std::vector<FourierPolynomial> digit_fouriers; // (k+1)·l: every transformed digit polynomial
   const NegacyclicFft* fft;
 };
 
@@ -32,6 +36,13 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
                           PolynomialSize polynomial_size, DecompositionBaseLog base_log,
                           DecompositionLevelCount level, const Torus* in, Torus* out,
                           ExternalProductScratch& scratch);
+// Same, and meanwhile asks for the (k+1)·l·(k+1) Fourier polynomials at `next_ggsw` (the GGSW the caller
+// uses next, e.g. BSK_{i+1} in the blind rotation) to be brought into L2, spread over the transforms so
+// the loads overlap the arithmetic instead of stalling it. next_ggsw may be null.
+void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimension glwe_dimension,
+                          PolynomialSize polynomial_size, DecompositionBaseLog base_log,
+                          DecompositionLevelCount level, const Torus* in, Torus* out,
+                          ExternalProductScratch& scratch, const FourierPolynomial* next_ggsw);
 void external_product_add(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in, GlweCiphertext& out,
                           ExternalProductScratch& scratch);
 GlweCiphertext external_product(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in);

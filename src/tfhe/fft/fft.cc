@@ -27,7 +27,7 @@ namespace {
 
 // Scratch for backward transforms (the input FourierPolynomial is const): one per thread.
 double* scratch(size_t m) {
-  thread_local std::vector<double> buffer;
+  thread_local AlignedVector<double> buffer;
   if (buffer.size() < 2 * m) buffer.resize(2 * m);
   return buffer.data();
 }
@@ -71,6 +71,24 @@ void ComplexFftKernel::backward_negacyclic(const double* in_re, const double* in
   }
 }
 
+void ComplexFftKernel::backward_negacyclic_sum(const FourierTerm* terms, size_t count, const double* untwist_re,
+                                               const double* untwist_im, uint64_t* out, bool accumulate) const {
+  const size_t m = m_;
+  thread_local AlignedVector<double> sum;
+  if (sum.size() < 2 * m) sum.resize(2 * m);
+  double* __restrict re = sum.data();
+  double* __restrict im = re + m;
+  std::fill(re, re + 2 * m, 0.0);
+  for (size_t t = 0; t < count; ++t) {
+    const FourierTerm& term = terms[t];
+    for (size_t k = 0; k < m; ++k) {
+      re[k] += term.a_re[k] * term.b_re[k] - term.a_im[k] * term.b_im[k];
+      im[k] += term.a_re[k] * term.b_im[k] + term.a_im[k] * term.b_re[k];
+    }
+  }
+  backward_negacyclic(re, im, untwist_re, untwist_im, out, accumulate);
+}
+
 }  // namespace detail
 
 const char* fft_backend_name(FftBackend backend) { return backend == FftBackend::kFftw ? "fftw" : "native"; }
@@ -87,8 +105,8 @@ FftBackend default_fft_backend() {
 struct NegacyclicFft::Impl {
   FftBackend backend;
   size_t m;
-  std::vector<double> twist_re, twist_im;      // ψ^k
-  std::vector<double> untwist_re, untwist_im;  // ψ^{-k} / M
+  AlignedVector<double> twist_re, twist_im;      // ψ^k
+  AlignedVector<double> untwist_re, untwist_im;  // ψ^{-k} / M
   std::unique_ptr<detail::ComplexFftKernel> kernel;
 
   Impl(size_t n, FftBackend b) : backend(b), m(n / 2), twist_re(m), twist_im(m), untwist_re(m), untwist_im(m) {
@@ -145,6 +163,20 @@ void NegacyclicFft::backward_add_torus(const FourierPolynomial& in, uint64_t* ac
 
 void NegacyclicFft::backward_torus(const FourierPolynomial& in, uint64_t* out) const {
   impl_->backward<false>(in, out);
+}
+
+void NegacyclicFft::backward_add_torus_of_products(const FourierPolynomial* const* a, const FourierPolynomial* const* b,
+                                                   size_t count, uint64_t* acc) const {
+  constexpr size_t kMaxTerms = 64;
+  FHEQ_CHECK(count <= kMaxTerms, "backward_add_torus_of_products: ", count, " terms, at most ", kMaxTerms);
+  detail::FourierTerm terms[kMaxTerms];
+  const size_t m = impl_->m;
+  for (size_t t = 0; t < count; ++t) {
+    FHEQ_CHECK(a[t]->re.size() == m && b[t]->re.size() == m, "Fourier sizes ", a[t]->re.size(), ", ", b[t]->re.size(),
+               ", plan is ", m);
+    terms[t] = {a[t]->re.data(), a[t]->im.data(), b[t]->re.data(), b[t]->im.data()};
+  }
+  impl_->kernel->backward_negacyclic_sum(terms, count, impl_->untwist_re.data(), impl_->untwist_im.data(), acc, true);
 }
 
 void NegacyclicFft::multiply_accumulate(FourierPolynomial& acc, const FourierPolynomial& a, const FourierPolynomial& b) {

@@ -11,6 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include "tfhe/fft/aligned_vector.h"
+
 namespace fheq::tfhe {
 
 // Which implementation of the N/2-point complex FFT a plan uses. Both produce the SAME Fourier
@@ -28,8 +30,9 @@ const char* fft_backend_name(FftBackend backend);
 // Entry i holds the twisted polynomial evaluated at the root of index bitreverse(i) (the natural
 // output order of a decimation-in-frequency FFT; no permutation pass is needed). Pointwise products
 // do not care about the order. Exact definition: negacyclic_forward_ref in fft_ref.h.
+// Both arrays are 64-byte aligned (aligned_vector.h) so the AVX-512 kernels never split cache lines.
 struct FourierPolynomial {
-  std::vector<double> re, im;
+  AlignedVector<double> re, im;
   explicit FourierPolynomial(size_t n = 0) : re(n / 2), im(n / 2) {}
   size_t polynomial_size() const { return re.size() * 2; }
 };
@@ -64,6 +67,11 @@ class NegacyclicFft {
   void backward_add_torus(const FourierPolynomial& in, uint64_t* acc) const;
   // Inverse transform; rounds and WRITES (mod 2^64).
   void backward_torus(const FourierPolynomial& in, uint64_t* out) const;
+  // acc += round(IFFT(Σ_t a[t] ⊙ b[t])) mod 2^64: the multiply-accumulate of an external product fused
+  // into the first pass of the inverse transform (no accumulator array is written and re-read).
+  // Same error bound as multiply_accumulate followed by backward_add_torus.
+  void backward_add_torus_of_products(const FourierPolynomial* const* a, const FourierPolynomial* const* b,
+                                      size_t count, uint64_t* acc) const;
 
   // acc += a ⊙ b (pointwise complex multiply-accumulate in the Fourier domain).
   static void multiply_accumulate(FourierPolynomial& acc, const FourierPolynomial& a, const FourierPolynomial& b);

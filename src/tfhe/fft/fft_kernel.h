@@ -7,6 +7,11 @@
 
 namespace fheq::tfhe::detail {
 
+// One product a ⊙ b of a sum in the Fourier domain (split re/im arrays of m values each).
+struct FourierTerm {
+  const double *a_re, *a_im, *b_re, *b_im;
+};
+
 // An in-place complex FFT of size m on split arrays (re[], im[]).
 //   forward:  natural-order input → output at bit-reversed positions, F_j = Σ_k x_k e^{-2πi jk/m}
 //   backward: bit-reversed input → natural-order output, x_k = Σ_j F_j e^{+2πi jk/m} (NOT divided by m)
@@ -26,6 +31,10 @@ class ComplexFftKernel {
   // round mod 2^64 into out (written, or added when `accumulate`).
   virtual void backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,
                                    const double* untwist_im, uint64_t* out, bool accumulate) const;
+  // The same inverse applied to Σ_t a_t ⊙ b_t (pointwise complex products of `count` pairs of
+  // Fourier arrays). The default computes the sum into scratch; kernels may fuse it into their first pass.
+  virtual void backward_negacyclic_sum(const FourierTerm* terms, size_t count, const double* untwist_re,
+                                       const double* untwist_im, uint64_t* out, bool accumulate) const;
 
  protected:
   explicit ComplexFftKernel(size_t m) : m_(m) {}

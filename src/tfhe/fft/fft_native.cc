@@ -1,29 +1,33 @@
 // Our own FFT on split (re/im) arrays: decimation in frequency forward (Gentleman–Sande),
 // decimation in time backward (Cooley–Tukey), so neither direction needs a bit-reversal pass
 // (the Fourier-domain order is irrelevant to pointwise products; same idea as concrete-fft's
-// "unordered" plans).
+// "unordered" plans). The result is, value for value, the radix-2 transform of forward_scalar /
+// backward_scalar (the Fourier layout of fft.h); only the rounding of intermediate values differs.
 //
-// AVX-512 path (M = N/2 ≥ 16), per direction one pass per pair of radix-2 stages (radix-4 passes
-// halve the memory traffic):
-//   forward:  [fold + twist + stage M/2] → radix-4 passes (+ one radix-2 if needed) down to span 8
-//             → stages 4, 2, 1 inside one 8-lane register with lane permutations;
-//   backward: [load input + stages 1, 2, 4 in register] → radix-4 passes → [stage M/2 + untwist +
-//             unfold + round mod 2^64 + store/add].
-// The scalar radix-2 code is the portable fallback and the twin the tests compare against (through
-// the reference transform negacyclic_forward_ref and the exact products).
+// AVX-512 path (M = N/2 ≥ 32). Every pass reads and writes the whole array once, so the kernel is
+// organised to make as few passes as possible and as few operations per pass:
+//   forward:  [fold + twist + first radix-4 (or radix-2 if the stage count is odd)]
+//             → radix-4 passes down to half-span 16
+//             → [stage 8 across two registers + stages 4, 2, 1 inside each register];
+//   backward: [load input, or Σ a_t ⊙ b_t for the external product + stages 1, 2, 4 in register +
+//             stage 8] → radix-4 passes → [last radix-4 (or radix-2) + untwist + unfold +
+//             round mod 2^64 + store/add].
+// Radix-4 butterflies use the split form with 3 twiddle products instead of 4 (w^{j+M/4} = −i·w^j,
+// Van Loan, "Computational Frameworks for the FFT", §1.9); M = 1024 takes 4 passes instead of 6.
+// The scalar radix-2 code is the portable fallback (M < 32 or no AVX-512).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numbers>
 #include <vector>
 
 #include "core/check.h"
+#include "tfhe/fft/aligned_vector.h"
 #include "tfhe/fft/fft_kernel.h"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #define FHEQ_FFT_AVX512 1
 #include <immintrin.h>
-
-#include "tfhe/commons/torus_convert_avx512.h"
 // GCC 12 reports a false -Wmaybe-uninitialized inside AVX-512 intrinsic headers (their
 // "undefined" pass-through operands, GCC bug 105593); it is not about our code.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -38,10 +42,10 @@ namespace {
 struct Cv {
   __m512d re, im;
 };
-inline Cv load(const double* re, const double* im) { return {_mm512_loadu_pd(re), _mm512_loadu_pd(im)}; }
+inline Cv load(const double* re, const double* im) { return {_mm512_load_pd(re), _mm512_load_pd(im)}; }
 inline void store(double* re, double* im, Cv z) {
-  _mm512_storeu_pd(re, z.re);
-  _mm512_storeu_pd(im, z.im);
+  _mm512_store_pd(re, z.re);
+  _mm512_store_pd(im, z.im);
 }
 inline Cv add(Cv a, Cv b) { return {_mm512_add_pd(a.re, b.re), _mm512_add_pd(a.im, b.im)}; }
 inline Cv sub(Cv a, Cv b) { return {_mm512_sub_pd(a.re, b.re), _mm512_sub_pd(a.im, b.im)}; }
@@ -51,6 +55,32 @@ inline Cv mul(Cv a, Cv w) {
 inline Cv mul_conj(Cv a, Cv w) {  // a · conj(w)
   return {_mm512_fmadd_pd(a.re, w.re, _mm512_mul_pd(a.im, w.im)), _mm512_fmsub_pd(a.im, w.re, _mm512_mul_pd(a.re, w.im))};
 }
+inline Cv add_times_i(Cv a, Cv b) {  // a + i·b
+  return {_mm512_sub_pd(a.re, b.im), _mm512_add_pd(a.im, b.re)};
+}
+inline Cv sub_times_i(Cv a, Cv b) {  // a − i·b
+  return {_mm512_add_pd(a.re, b.im), _mm512_sub_pd(a.im, b.re)};
+}
+
+// x rounded to the nearest integer, mod 2^64. x − 2^64·round(x/2^64) is exact (x is a multiple of
+// its ulp ≥ 2^12 whenever |x| ≥ 2^64, and the difference lies in [−2^63, 2^63]), and converting it
+// to int64 wraps 2^63 to −2^63 ≡ 2^63. Four instructions instead of the bit-manipulation of
+// round_to_torus_wrapping; ties round to even instead of away from zero, which only matters for
+// values within 2^-53 relative of a half-integer, far below the FFT error bound.
+inline __m512i round_mod_2_64(__m512d x) {
+  constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m512d wraps = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(0x1p-64)), kNearest);
+  const __m512d centred = _mm512_fnmadd_pd(wraps, _mm512_set1_pd(0x1p64), x);
+  return _mm512_cvt_roundpd_epi64(centred, kNearest);
+}
+
+inline void store_torus(uint64_t* out, __m512d x, bool accumulate) {
+  __m512i value = round_mod_2_64(x);
+  if (accumulate) value = _mm512_add_epi64(value, _mm512_loadu_si512(out));
+  _mm512_storeu_si512(out, value);
+}
+
+inline bool aligned64(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 63) == 0; }
 #endif
 
 class NativeFftKernel final : public ComplexFftKernel {
@@ -61,12 +91,35 @@ class NativeFftKernel final : public ComplexFftKernel {
     // Computed in long double so every twiddle is correctly rounded to double.
     for (size_t h = 1; h < m; h *= 2) {
       for (size_t j = 0; j < h; ++j) {
-        const long double angle = -std::numbers::pi_v<long double> * static_cast<long double>(j) / static_cast<long double>(h);
-        tw_re_[h + j] = static_cast<double>(std::cos(angle));
-        tw_im_[h + j] = static_cast<double>(std::sin(angle));
+        tw_re_[h + j] = twiddle_re(j, h);
+        tw_im_[h + j] = twiddle_im(j, h);
       }
     }
 #if FHEQ_FFT_AVX512
+    // Radix-4 passes at half-span h (stages h and h/2) use w^j, w^2j, w^3j (w = w_h, j < h/2), stored
+    // per block of 8 j's as [w¹re, w¹im, w²re, w²im, w³re, w³im] × 8 lanes, so one pass reads one
+    // contiguous table.
+    radix4_twiddles_.resize(64);
+    for (size_t h = 32, log_h = 5; h < m; h *= 2, ++log_h) {
+      AlignedVector<double>& table = radix4_twiddles_[log_h];
+      const size_t q = h / 2;
+      table.resize(6 * q);
+      for (size_t j0 = 0; j0 < q; j0 += 8) {
+        double* block = table.data() + 6 * j0;
+        for (size_t lane = 0; lane < 8; ++lane) {
+          const size_t j = j0 + lane;
+          for (size_t power = 1; power <= 3; ++power) {
+            block[(2 * power - 2) * 8 + lane] = twiddle_re(power * j, h);
+            block[(2 * power - 1) * 8 + lane] = twiddle_im(power * j, h);
+          }
+        }
+      }
+    }
+    // Stage 8 between the two registers of a block of 16: w_8^l on lane l.
+    for (size_t l = 0; l < 8; ++l) {
+      stage8_re_[l] = twiddle_re(l, 8);
+      stage8_im_[l] = twiddle_im(l, 8);
+    }
     // In-register stages h = 4, 2, 1 on a block of 8 lanes: lane l pairs with l ^ h; the low lane of
     // a pair (l & h == 0) keeps the sum, the high one gets the difference times w_h^(l & (h-1)).
     for (int s = 0; s < 3; ++s) {
@@ -75,8 +128,8 @@ class NativeFftKernel final : public ComplexFftKernel {
         const bool low = (l & h) == 0;
         small_perm_[s][l] = static_cast<long long>(l ^ h);
         small_sign_[s][l] = low ? 1.0 : -1.0;
-        small_w_re_[s][l] = low ? 1.0 : tw_re_[h + (l & (h - 1))];
-        small_w_im_[s][l] = low ? 0.0 : tw_im_[h + (l & (h - 1))];
+        small_w_re_[s][l] = low ? 1.0 : twiddle_re(l & (h - 1), h);
+        small_w_im_[s][l] = low ? 0.0 : twiddle_im(l & (h - 1), h);
       }
     }
 #endif
@@ -84,8 +137,9 @@ class NativeFftKernel final : public ComplexFftKernel {
 
   void forward(double* re, double* im) const override {
 #if FHEQ_FFT_AVX512
-    if (m_ >= 16) {
-      forward_stages_avx512(re, im, m_ / 2);
+    if (m_ >= 32 && aligned64(re) && aligned64(im)) {
+      dif_stages(re, im, m_ / 2);
+      last_pass_dif(re, im);
       return;
     }
 #endif
@@ -94,9 +148,9 @@ class NativeFftKernel final : public ComplexFftKernel {
 
   void backward(double* re, double* im) const override {
 #if FHEQ_FFT_AVX512
-    if (m_ >= 16) {
-      backward_small_stages_avx512(re, im, re, im);
-      backward_large_stages_avx512(re, im, m_);
+    if (m_ >= 32 && aligned64(re) && aligned64(im)) {
+      first_pass_dit(re, im, [&](size_t b) { return load(re + b, im + b); });
+      dit_stages(re, im, 16, m_);
       return;
     }
 #endif
@@ -106,45 +160,72 @@ class NativeFftKernel final : public ComplexFftKernel {
 #if FHEQ_FFT_AVX512
   void forward_negacyclic(const int64_t* a, const double* twist_re, const double* twist_im, double* re,
                           double* im) const override {
-    if (m_ < 16) return ComplexFftKernel::forward_negacyclic(a, twist_re, twist_im, re, im);
-    // Fold + twist + first DIF stage (h = M/2) in one pass: c_k = (a_k + i·a_{k+M})·ψ^k.
-    const size_t m = m_, h = m_ / 2;
-    const double* wr = tw_re_.data() + h;
-    const double* wi = tw_im_.data() + h;
-    for (size_t j = 0; j < h; j += 8) {
-      const Cv u = twisted(a + j, a + j + m, twist_re + j, twist_im + j);
-      const Cv v = twisted(a + j + h, a + j + h + m, twist_re + j + h, twist_im + j + h);
-      store(re + j, im + j, add(u, v));
-      store(re + j + h, im + j + h, mul(sub(u, v), load(wr + j, wi + j)));
+    if (m_ < 32 || !aligned64(re) || !aligned64(im))
+      return ComplexFftKernel::forward_negacyclic(a, twist_re, twist_im, re, im);
+    // Fold + twist, c_k = (a_k + i·a_{k+M})·ψ^k, fused with the first DIF pass.
+    const size_t m = m_;
+    auto twisted = [&](size_t k) {
+      const __m512d x = _mm512_cvtepi64_pd(_mm512_loadu_si512(a + k));
+      const __m512d y = _mm512_cvtepi64_pd(_mm512_loadu_si512(a + k + m));
+      return mul(Cv{x, y}, Cv{_mm512_loadu_pd(twist_re + k), _mm512_loadu_pd(twist_im + k)});
+    };
+    if (stages_above_last_pass() % 2 == 1) {
+      const size_t h = m / 2;
+      const double* wr = tw_re_.data() + h;
+      const double* wi = tw_im_.data() + h;
+      for (size_t j = 0; j < h; j += 8) {
+        const Cv u = twisted(j), v = twisted(j + h);
+        store(re + j, im + j, add(u, v));
+        store(re + j + h, im + j + h, mul(sub(u, v), load(wr + j, wi + j)));
+      }
+      dif_stages(re, im, m / 4);
+    } else {
+      radix4_dif_block(re, im, m / 2, 0, twisted);
+      dif_stages(re, im, m / 8);
     }
-    forward_stages_avx512(re, im, h / 2);
+    last_pass_dif(re, im);
   }
 
   void backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,
                            const double* untwist_im, uint64_t* out, bool accumulate) const override {
-    if (m_ < 16) return ComplexFftKernel::backward_negacyclic(in_re, in_im, untwist_re, untwist_im, out, accumulate);
-    const size_t m = m_, h = m_ / 2;
-    double* re = scratch();
-    double* im = re + m;
-    backward_small_stages_avx512(in_re, in_im, re, im);
-    backward_large_stages_avx512(re, im, h);
-    // Last DIT stage (h = M/2) + untwist (ψ^{-k}/M) + unfold + round mod 2^64.
-    const double* wr = tw_re_.data() + h;
-    const double* wi = tw_im_.data() + h;
-    for (size_t j = 0; j < h; j += 8) {
-      const Cv u = load(re + j, im + j);
-      const Cv v = mul_conj(load(re + j + h, im + j + h), load(wr + j, wi + j));
-      const Cv lo = mul(add(u, v), load(untwist_re + j, untwist_im + j));
-      const Cv hi = mul(sub(u, v), load(untwist_re + j + h, untwist_im + j + h));
-      store_torus(out + j, lo.re, accumulate);
-      store_torus(out + j + m, lo.im, accumulate);
-      store_torus(out + j + h, hi.re, accumulate);
-      store_torus(out + j + h + m, hi.im, accumulate);
-    }
+    if (m_ < 32 || !aligned64(in_re) || !aligned64(in_im))
+      return ComplexFftKernel::backward_negacyclic(in_re, in_im, untwist_re, untwist_im, out, accumulate);
+    backward_negacyclic_from([&](size_t b) { return load(in_re + b, in_im + b); }, untwist_re, untwist_im, out,
+                             accumulate);
+  }
+
+  void backward_negacyclic_sum(const FourierTerm* terms, size_t count, const double* untwist_re,
+                               const double* untwist_im, uint64_t* out, bool accumulate) const override {
+    bool fast = m_ >= 32 && count >= 1;
+    for (size_t t = 0; t < count && fast; ++t)
+      fast = aligned64(terms[t].a_re) && aligned64(terms[t].a_im) && aligned64(terms[t].b_re) && aligned64(terms[t].b_im);
+    if (!fast) return ComplexFftKernel::backward_negacyclic_sum(terms, count, untwist_re, untwist_im, out, accumulate);
+    // Σ_t a_t ⊙ b_t computed 8 values at a time as the first pass loads its input.
+    backward_negacyclic_from(
+        [&](size_t b) {
+          const FourierTerm& first = terms[0];
+          Cv sum = mul(load(first.a_re + b, first.a_im + b), load(first.b_re + b, first.b_im + b));
+          for (size_t t = 1; t < count; ++t) {
+            const Cv x = load(terms[t].a_re + b, terms[t].a_im + b), y = load(terms[t].b_re + b, terms[t].b_im + b);
+            sum.re = _mm512_fnmadd_pd(x.im, y.im, _mm512_fmadd_pd(x.re, y.re, sum.re));
+            sum.im = _mm512_fmadd_pd(x.im, y.re, _mm512_fmadd_pd(x.re, y.im, sum.im));
+          }
+          return sum;
+        },
+        untwist_re, untwist_im, out, accumulate);
   }
 #endif
 
  private:
+  static double twiddle_re(size_t j, size_t h) {
+    return static_cast<double>(std::cos(-std::numbers::pi_v<long double> * static_cast<long double>(j) /
+                                        static_cast<long double>(h)));
+  }
+  static double twiddle_im(size_t j, size_t h) {
+    return static_cast<double>(std::sin(-std::numbers::pi_v<long double> * static_cast<long double>(j) /
+                                        static_cast<long double>(h)));
+  }
+
   void forward_scalar(double* re, double* im) const {
     for (size_t h = m_ / 2; h >= 1; h /= 2) {
       for (size_t b = 0; b < m_; b += 2 * h) {
@@ -178,37 +259,38 @@ class NativeFftKernel final : public ComplexFftKernel {
   }
 
 #if FHEQ_FFT_AVX512
+  // Stages with half-spans m/2 … 16 (those before the last DIF pass, which does 8, 4, 2, 1).
+  size_t stages_above_last_pass() const {
+    size_t count = 0;
+    for (size_t h = m_ / 2; h >= 16; h /= 2) ++count;
+    return count;
+  }
+
   static double* scratch_for(size_t m) {
-    thread_local std::vector<double> buffer;
+    thread_local AlignedVector<double> buffer;
     if (buffer.size() < 2 * m) buffer.resize(2 * m);
     return buffer.data();
   }
-  double* scratch() const { return scratch_for(m_); }
 
-  static Cv twisted(const int64_t* x, const int64_t* y, const double* tr, const double* ti) {
-    const __m512d xr = _mm512_cvtepi64_pd(_mm512_loadu_si512(x));
-    const __m512d yi = _mm512_cvtepi64_pd(_mm512_loadu_si512(y));
-    return mul(Cv{xr, yi}, load(tr, ti));
+  Cv radix4_twiddle(size_t h, size_t j, int power) const {
+    const double* block = radix4_twiddles_[std::countr_zero(h)].data() + 6 * j + 16 * (power - 1);
+    return load(block, block + 8);
   }
 
-  static void store_torus(uint64_t* out, __m512d x, bool accumulate) {
-    __m512i value = round_to_torus_wrapping_avx512(x);
-    if (accumulate) value = _mm512_add_epi64(value, _mm512_loadu_si512(out));
-    _mm512_storeu_si512(out, value);
-  }
-
-  // DIF stages with half-spans top, top/2, ..., 1 (top ≥ 4 or the in-register part only).
-  void forward_stages_avx512(double* re, double* im, size_t top) const {
+  // DIF stages with half-spans top, top/2, …, 16 (none if top < 16): one radix-2 pass first if
+  // their number is odd, then radix-4 passes.
+  void dif_stages(double* re, double* im, size_t top) const {
     size_t h = top;
-    // An odd number of stages ≥ 8: one radix-2 pass first, then radix-4 pairs (h, h/2).
-    size_t large = 0;
-    for (size_t t = h; t >= 8; t /= 2) ++large;
-    if (large % 2 == 1) {
+    size_t count = 0;
+    for (size_t t = h; t >= 16; t /= 2) ++count;
+    if (count % 2 == 1) {
       radix2_dif(re, im, h);
       h /= 2;
     }
-    for (; h >= 16; h /= 4) radix4_dif(re, im, h);
-    forward_small_stages(re, im);
+    for (; h >= 32; h /= 4) {
+      for (size_t b = 0; b < m_; b += 2 * h)
+        radix4_dif_block(re + b, im + b, h, b, [&](size_t k) { return load(re + k, im + k); });
+    }
   }
 
   void radix2_dif(double* re, double* im, size_t h) const {
@@ -223,69 +305,92 @@ class NativeFftKernel final : public ComplexFftKernel {
     }
   }
 
-  // Stages h and q = h/2 fused: x0..x3 at offsets 0, q, 2q, 3q of each block of 2h.
-  void radix4_dif(double* re, double* im, size_t h) const {
+  // Stages h and q = h/2 on one block of 2h values (written at r, i); input value k (block-relative
+  // offset j + t·q, absolute index base + j + t·q) comes from input(base + j + t·q).
+  //   a0 = x0 + x2, a1 = x1 + x3, d0 = x0 − x2, d1 = x1 − x3;
+  //   y0 = a0 + a1, y1 = (a0 − a1)·w^2j, y2 = (d0 − i·d1)·w^j, y3 = (d0 + i·d1)·w^3j.
+  template <typename Input>
+  void radix4_dif_block(double* r, double* i, size_t h, size_t base, const Input& input) const {
     const size_t q = h / 2;
-    const double *wr_h = tw_re_.data() + h, *wi_h = tw_im_.data() + h;
-    const double *wr_q = tw_re_.data() + q, *wi_q = tw_im_.data() + q;
-    for (size_t b = 0; b < m_; b += 2 * h) {
-      double *r = re + b, *i = im + b;
-      for (size_t j = 0; j < q; j += 8) {
-        const Cv x0 = load(r + j, i + j), x1 = load(r + j + q, i + j + q);
-        const Cv x2 = load(r + j + 2 * q, i + j + 2 * q), x3 = load(r + j + 3 * q, i + j + 3 * q);
-        const Cv a0 = add(x0, x2), a2 = mul(sub(x0, x2), load(wr_h + j, wi_h + j));
-        const Cv a1 = add(x1, x3), a3 = mul(sub(x1, x3), load(wr_h + j + q, wi_h + j + q));
-        const Cv wq = load(wr_q + j, wi_q + j);
-        store(r + j, i + j, add(a0, a1));
-        store(r + j + q, i + j + q, mul(sub(a0, a1), wq));
-        store(r + j + 2 * q, i + j + 2 * q, add(a2, a3));
-        store(r + j + 3 * q, i + j + 3 * q, mul(sub(a2, a3), wq));
-      }
+    for (size_t j = 0; j < q; j += 8) {
+      const Cv x0 = input(base + j), x1 = input(base + j + q), x2 = input(base + j + 2 * q), x3 = input(base + j + 3 * q);
+      const Cv a0 = add(x0, x2), a1 = add(x1, x3), d0 = sub(x0, x2), d1 = sub(x1, x3);
+      store(r + j, i + j, add(a0, a1));
+      store(r + j + q, i + j + q, mul(sub(a0, a1), radix4_twiddle(h, j, 2)));
+      store(r + j + 2 * q, i + j + 2 * q, mul(sub_times_i(d0, d1), radix4_twiddle(h, j, 1)));
+      store(r + j + 3 * q, i + j + 3 * q, mul(add_times_i(d0, d1), radix4_twiddle(h, j, 3)));
     }
   }
 
-  void forward_small_stages(double* re, double* im) const {
+  // Stages 8, 4, 2, 1 on each block of 16: stage 8 between the two registers, then three in-register
+  // stages (lane permutations) on each.
+  void last_pass_dif(double* re, double* im) const {
+    SmallStages small;
+    load_small_stages(small);
+    const Cv w8 = load(stage8_re_, stage8_im_);
+    for (size_t b = 0; b < m_; b += 16) {
+      const Cv u = load(re + b, im + b), v = load(re + b + 8, im + b + 8);
+      store(re + b, im + b, small_stages_dif(add(u, v), small));
+      store(re + b + 8, im + b + 8, small_stages_dif(mul(sub(u, v), w8), small));
+    }
+  }
+
+  struct SmallStages {
     __m512i perm[3];
-    __m512d sign[3], wre[3], wim[3];
-    load_small_stages(perm, sign, wre, wim);
-    for (size_t b = 0; b < m_; b += 8) {
-      __m512d zr = _mm512_loadu_pd(re + b), zi = _mm512_loadu_pd(im + b);
-      for (int s = 0; s < 3; ++s) {
-        // t = partner + sign·self: low lanes u + v, high lanes u − v; then t · W (W = 1 on low lanes).
-        const __m512d tr = _mm512_fmadd_pd(sign[s], zr, _mm512_permutexvar_pd(perm[s], zr));
-        const __m512d ti = _mm512_fmadd_pd(sign[s], zi, _mm512_permutexvar_pd(perm[s], zi));
-        zr = _mm512_fmsub_pd(tr, wre[s], _mm512_mul_pd(ti, wim[s]));
-        zi = _mm512_fmadd_pd(tr, wim[s], _mm512_mul_pd(ti, wre[s]));
-      }
-      _mm512_storeu_pd(re + b, zr);
-      _mm512_storeu_pd(im + b, zi);
+    __m512d sign[3];
+    Cv w[3];
+  };
+
+  void load_small_stages(SmallStages& small) const {
+    for (int s = 0; s < 3; ++s) {
+      small.perm[s] = _mm512_loadu_si512(small_perm_[s]);
+      small.sign[s] = _mm512_loadu_pd(small_sign_[s]);
+      small.w[s] = {_mm512_loadu_pd(small_w_re_[s]), _mm512_loadu_pd(small_w_im_[s])};
     }
   }
 
-  // DIT stages 1, 2, 4 reading (in_re, in_im) and writing (re, im) (may alias).
-  void backward_small_stages_avx512(const double* in_re, const double* in_im, double* re, double* im) const {
-    __m512i perm[3];
-    __m512d sign[3], wre[3], wim[3];
-    load_small_stages(perm, sign, wre, wim);
-    for (size_t b = 0; b < m_; b += 8) {
-      __m512d zr = _mm512_loadu_pd(in_re + b), zi = _mm512_loadu_pd(in_im + b);
-      for (int s = 2; s >= 0; --s) {
-        // t = z · conj(W); then partner + sign·self: low lanes u + v·w̄, high lanes u − v·w̄.
-        const __m512d tr = _mm512_fmadd_pd(zr, wre[s], _mm512_mul_pd(zi, wim[s]));
-        const __m512d ti = _mm512_fmsub_pd(zi, wre[s], _mm512_mul_pd(zr, wim[s]));
-        zr = _mm512_fmadd_pd(sign[s], tr, _mm512_permutexvar_pd(perm[s], tr));
-        zi = _mm512_fmadd_pd(sign[s], ti, _mm512_permutexvar_pd(perm[s], ti));
-      }
-      _mm512_storeu_pd(re + b, zr);
-      _mm512_storeu_pd(im + b, zi);
+  static Cv small_stages_dif(Cv z, const SmallStages& small) {
+    for (int s = 0; s < 3; ++s) {
+      // t = partner + sign·self: low lanes u + v, high lanes u − v; then t · W (W = 1 on low lanes
+      // and everywhere at h = 1, where the product is skipped).
+      const Cv t{_mm512_fmadd_pd(small.sign[s], z.re, _mm512_permutexvar_pd(small.perm[s], z.re)),
+                 _mm512_fmadd_pd(small.sign[s], z.im, _mm512_permutexvar_pd(small.perm[s], z.im))};
+      z = s == 2 ? t : mul(t, small.w[s]);
+    }
+    return z;
+  }
+
+  static Cv small_stages_dit(Cv z, const SmallStages& small) {
+    for (int s = 2; s >= 0; --s) {
+      // t = z · conj(W); then partner + sign·self: low lanes u + v·w̄, high lanes u − v·w̄.
+      const Cv t = s == 2 ? z : mul_conj(z, small.w[s]);
+      z = {_mm512_fmadd_pd(small.sign[s], t.re, _mm512_permutexvar_pd(small.perm[s], t.re)),
+           _mm512_fmadd_pd(small.sign[s], t.im, _mm512_permutexvar_pd(small.perm[s], t.im))};
+    }
+    return z;
+  }
+
+  // DIT stages 1, 2, 4 in register and 8 between registers; block b's input from input(b), input(b+8).
+  template <typename Input>
+  void first_pass_dit(double* re, double* im, const Input& input) const {
+    SmallStages small;
+    load_small_stages(small);
+    const Cv w8 = load(stage8_re_, stage8_im_);
+    for (size_t b = 0; b < m_; b += 16) {
+      const Cv u = small_stages_dit(input(b), small);
+      const Cv v = mul_conj(small_stages_dit(input(b + 8), small), w8);
+      store(re + b, im + b, add(u, v));
+      store(re + b + 8, im + b + 8, sub(u, v));
     }
   }
 
-  // DIT stages with half-spans 8, 16, ... < limit: radix-4 pairs (q, 2q), one radix-2 if odd.
-  void backward_large_stages_avx512(double* re, double* im, size_t limit) const {
-    size_t h = 8;
-    for (; 4 * h <= limit; h *= 4) radix4_dit(re, im, h);
-    if (h < limit) radix2_dit(re, im, h);
+  // DIT stages with half-spans begin, 2·begin, … < end: radix-4 pairs, one radix-2 last if odd.
+  void dit_stages(double* re, double* im, size_t begin, size_t end) const {
+    size_t q = begin;
+    for (; 4 * q <= end; q *= 4) {
+      for (size_t b = 0; b < m_; b += 4 * q) radix4_dit_block(re + b, im + b, q, [](size_t, Cv z) { return z; }, nullptr);
+    }
+    if (q < end) radix2_dit(re, im, q);
   }
 
   void radix2_dit(double* re, double* im, size_t h) const {
@@ -301,42 +406,71 @@ class NativeFftKernel final : public ComplexFftKernel {
     }
   }
 
-  // Stages q and h = 2q fused (the exact mirror of radix4_dif).
-  void radix4_dit(double* re, double* im, size_t q) const {
+  // Stages q and h = 2q on one block of 4q values (the mirror of radix4_dif_block):
+  //   y1 = x1·w̄^2j, y2 = x2·w̄^j, y3 = x3·w̄^3j; s = x0 + y1, t = x0 − y1, u = y2 + y3, v = y2 − y3;
+  //   out0 = s + u, out1 = t + i·v, out2 = s − u, out3 = t − i·v.
+  // Each output z at block offset k goes through finish(k, z); if `out` is null it is stored back in
+  // place, otherwise finish has consumed it.
+  template <typename Finish>
+  void radix4_dit_block(double* r, double* i, size_t q, const Finish& finish, const void* out) const {
     const size_t h = 2 * q;
-    const double *wr_h = tw_re_.data() + h, *wi_h = tw_im_.data() + h;
-    const double *wr_q = tw_re_.data() + q, *wi_q = tw_im_.data() + q;
-    for (size_t b = 0; b < m_; b += 2 * h) {
-      double *r = re + b, *i = im + b;
-      for (size_t j = 0; j < q; j += 8) {
-        const Cv wq = load(wr_q + j, wi_q + j);
-        const Cv x0 = load(r + j, i + j), x1 = mul_conj(load(r + j + q, i + j + q), wq);
-        const Cv x2 = load(r + j + 2 * q, i + j + 2 * q), x3 = mul_conj(load(r + j + 3 * q, i + j + 3 * q), wq);
-        const Cv a0 = add(x0, x1), a1 = sub(x0, x1), a2 = add(x2, x3), a3 = sub(x2, x3);
-        const Cv v2 = mul_conj(a2, load(wr_h + j, wi_h + j));
-        const Cv v3 = mul_conj(a3, load(wr_h + j + q, wi_h + j + q));
-        store(r + j, i + j, add(a0, v2));
-        store(r + j + 2 * q, i + j + 2 * q, sub(a0, v2));
-        store(r + j + q, i + j + q, add(a1, v3));
-        store(r + j + 3 * q, i + j + 3 * q, sub(a1, v3));
+    for (size_t j = 0; j < q; j += 8) {
+      const Cv x0 = load(r + j, i + j);
+      const Cv y1 = mul_conj(load(r + j + q, i + j + q), radix4_twiddle(h, j, 2));
+      const Cv y2 = mul_conj(load(r + j + 2 * q, i + j + 2 * q), radix4_twiddle(h, j, 1));
+      const Cv y3 = mul_conj(load(r + j + 3 * q, i + j + 3 * q), radix4_twiddle(h, j, 3));
+      const Cv s = add(x0, y1), t = sub(x0, y1), u = add(y2, y3), v = sub(y2, y3);
+      const Cv o0 = finish(j, add(s, u)), o1 = finish(j + q, add_times_i(t, v));
+      const Cv o2 = finish(j + 2 * q, sub(s, u)), o3 = finish(j + 3 * q, sub_times_i(t, v));
+      if (out == nullptr) {
+        store(r + j, i + j, o0);
+        store(r + j + q, i + j + q, o1);
+        store(r + j + 2 * q, i + j + 2 * q, o2);
+        store(r + j + 3 * q, i + j + 3 * q, o3);
       }
     }
   }
 
-  void load_small_stages(__m512i* perm, __m512d* sign, __m512d* wre, __m512d* wim) const {
-    for (int s = 0; s < 3; ++s) {
-      perm[s] = _mm512_loadu_si512(small_perm_[s]);
-      sign[s] = _mm512_loadu_pd(small_sign_[s]);
-      wre[s] = _mm512_loadu_pd(small_w_re_[s]);
-      wim[s] = _mm512_loadu_pd(small_w_im_[s]);
+  // The whole inverse from input(b) (8 values at b): first pass into scratch, radix-4 passes, and a
+  // last pass fused with untwist (ψ^{-k}/M) + unfold + rounding mod 2^64.
+  template <typename Input>
+  void backward_negacyclic_from(const Input& input, const double* untwist_re, const double* untwist_im,
+                                uint64_t* out, bool accumulate) const {
+    const size_t m = m_;
+    double* re = scratch_for(m);
+    double* im = re + m;
+    first_pass_dit(re, im, input);
+    auto finish = [&](size_t k, Cv z) {
+      const Cv x = mul(z, Cv{_mm512_loadu_pd(untwist_re + k), _mm512_loadu_pd(untwist_im + k)});
+      store_torus(out + k, x.re, accumulate);
+      store_torus(out + k + m, x.im, accumulate);
+      return x;
+    };
+    if (stages_above_last_pass() % 2 == 1) {
+      const size_t h = m / 2;
+      dit_stages(re, im, 16, h);
+      const double* wr = tw_re_.data() + h;
+      const double* wi = tw_im_.data() + h;
+      for (size_t j = 0; j < h; j += 8) {
+        const Cv u = load(re + j, im + j);
+        const Cv v = mul_conj(load(re + j + h, im + j + h), load(wr + j, wi + j));
+        finish(j, add(u, v));
+        finish(j + h, sub(u, v));
+      }
+    } else {
+      dit_stages(re, im, 16, m / 4);
+      radix4_dit_block(re, im, m / 4, finish, out);
     }
   }
 
   long long small_perm_[3][8];
   double small_sign_[3][8], small_w_re_[3][8], small_w_im_[3][8];
+  alignas(64) double stage8_re_[8];
+  alignas(64) double stage8_im_[8];
+  std::vector<AlignedVector<double>> radix4_twiddles_;  // indexed by log2(h)
 #endif
 
-  std::vector<double> tw_re_, tw_im_;
+  AlignedVector<double> tw_re_, tw_im_;
 };
 
 }  // namespace

@@ -1,0 +1,57 @@
+// The client of encrypted inference: owns the secret key; quantizes and encrypts inputs, decrypts and
+// dequantizes outputs. Reads only ART/client/ (encodings, quantizers, parameters: no weights).
+//
+//   fheq::Client client = fheq::Client::load("ART");
+//   client.generate_keys();                       // secret key + seeded evaluation keys
+//   client.save_secret_key("KEYS/secret.key");
+//   client.save_evaluation_keys("KEYS/eval.keys");  // send to the server
+//   client.encrypt(x, "IN.ct");                   // x: [N, ...] floats
+//   ... server: fheq::Server::load("ART", "KEYS/eval.keys").run("IN.ct", "OUT.ct") ...
+//   fheq::FloatTensor y = client.decrypt("OUT.ct");
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fheq/runtime.h"
+#include "fheq/tensor.h"
+
+namespace fheq {
+
+class Client {
+ public:
+  // Throws fheq::Error naming the file when ART/client/client.bin is missing, corrupt or of another version.
+  static Client load(const std::string& artifact_dir, const RuntimeOptions& options = {});
+
+  // New secret key and seeded evaluation keys (randomness from the OS).
+  void generate_keys();
+  void save_secret_key(const std::string& path) const;
+  void save_evaluation_keys(const std::string& path) const;
+  // Reads a secret key written for this artifact (fheq::Error on another artifact / parameter set).
+  void load_secret_key(const std::string& path);
+  KeySizeReport key_sizes() const;
+
+  // Float inputs [N, ...] → codes (the client's input quantizer).
+  IntTensor quantize(const FloatTensor& x) const;
+  // Quantize + encrypt (seeded ciphertexts) into an IN.ct file; returns the number of samples.
+  int64_t encrypt(const FloatTensor& x, const std::string& path) const;
+  int64_t encrypt_codes(const IntTensor& codes, const std::string& path) const;
+  // OUT.ct → decoded output accumulators (integers), and → dequantized float outputs (+ Softmax tail).
+  IntTensor decrypt_accumulators(const std::string& path) const;
+  FloatTensor decrypt(const std::string& path) const;
+  FloatTensor dequantize(const IntTensor& accumulators) const;
+
+  std::string params_name() const;
+  uint64_t circuit_fingerprint() const;
+
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  ~Client();
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fheq

@@ -1,0 +1,136 @@
+// The FHE compiler: float model → quantized integer graph → FHE circuit (encodings, rounding, TFHE
+// parameters, tables), with the clear and simulate execution modes. docs/COMPILER.md.
+//
+//   fheq::FloatModel model = fheq::FloatModel::load("models/fmnist_mlp_sigmoid.onnx");
+//   fheq::Dataset train = fheq::load_dataset("fashion-mnist", "train");
+//   fheq::CompileOptions options;
+//   options.rounding_auto = true;                      // or options.rounding_bits = 6
+//   fheq::CompiledModel compiled = fheq::compile(model, train.x, options);
+//   std::cout << compiled.report().to_text();          // parameters, PBS count, p_error, latency
+//   fheq::FloatTensor y = compiled.predict_simulate(test.x, /*seed=*/1);
+// The runtime (fheq/client.h, fheq/server.h) executes compiled.circuit() on ciphertexts.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fheq/quantized_model.h"
+#include "fheq/tensor.h"
+
+namespace fheq {
+
+class FloatModel;
+namespace compiler {
+struct FheCircuit;
+}
+
+enum class FheRoundingMode : int32_t {
+  kExact = 0,        // no approximation: only circuits whose TLUs need no rounding shift (else fheq::Error)
+  kApproximate = 1,  // the PBS modulus switch drops the low bits: free, occasionally off by one step
+};
+
+struct CompileOptions {
+  PtqOptions ptq;                 // n_bits, calibration, per_channel… (ptq.rounding_bits: leave 0, use below)
+  int rounding_bits = 0;          // 0: no rounding; N: every TLU keeps the N MSBs of its accumulator
+  bool rounding_auto = false;     // choose per TLU (overrides rounding_bits)
+  double auto_tolerance = 0.005;  // auto: max drop of top-1 agreement with the unrounded model (0.5 point)
+  int64_t auto_samples = 1000;    // auto: calibration samples used for the search
+  FheRoundingMode rounding_mode = FheRoundingMode::kApproximate;
+  double p_error = 9.094947017729282e-13;  // target error probability per PBS (2^−40)
+  double global_p_error = 0;      // > 0: target for one whole sample instead (divided by the PBS count)
+  bool input_on_small_key = true; // encrypt inputs under the small LWE key when the first ops allow it
+  bool exact_output = true;       // parameters must also make the decrypted output exact w.p. ≥ 1 − p_error
+  std::string parameter_set;      // force a named set (e.g. "CONCRETE_P4_128"); empty: choose
+  bool allow_toy_parameters = false;  // tests only: accept TOY_* in parameter_set
+  int threads = 0;                // threads assumed by the latency estimate (0: this machine's pool)
+};
+
+struct CompileTluReport {
+  std::string name;          // the value the TLU writes
+  int64_t pbs = 0;           // per sample
+  int accumulator_bits = 0;  // width of the accumulator domain it reads (before rounding)
+  int64_t rounding_shift = 0;
+  uint32_t precision = 0;    // PBS message bits
+  double log2_norm2 = 0;     // largest weight 2-norm feeding it (log2; unit-variance sources)
+  double p_error = 0;        // predicted, worst element
+  bool keyswitch = true;     // false: reads small-key inputs directly
+};
+
+struct CompileReport {
+  std::string params_name;
+  uint64_t lwe_dimension = 0, glwe_dimension = 0, polynomial_size = 0;
+  uint64_t pbs_level = 0, pbs_base_log = 0, ks_level = 0, ks_base_log = 0;
+  std::string rounding;          // "none", "6", "auto"
+  std::string rounding_mode;     // "exact" | "approximate"
+  std::vector<int> kept_bits;    // per TLU, as applied (0: unchanged)
+  double auto_agreement = 1.0;   // auto: agreement with the unrounded model on the calibration samples
+  int64_t pbs_count = 0;         // per sample
+  int64_t keyswitch_count = 0;
+  uint32_t max_precision = 0;
+  double log2_norm2 = 0;         // passed to parameter selection
+  double target_p_error = 0;     // per PBS
+  double p_error = 0;            // predicted, worst PBS
+  double global_p_error = 0;     // predicted, per sample (any PBS or output decoding wrong)
+  double output_p_error = 0;     // worst output element decoding wrong
+  uint32_t output_bits = 0;
+  std::string input_key;         // "small" | "big"
+  double pbs_ms = 0;             // modelled KS+PBS time, one thread
+  int threads = 1;
+  double estimated_latency_ms = 0;
+  double compile_seconds = 0;
+  std::vector<CompileTluReport> tlus;
+
+  std::string to_text() const;
+  std::string to_json() const;  // one JSON object
+};
+
+// What a simulated run saw (counts over all samples).
+struct SimulationCounts {
+  int64_t pbs = 0;
+  int64_t off_by_one = 0;     // PBS read the nearest index ± 1 (approximate rounding / noise)
+  int64_t larger_errors = 0;  // PBS read an index off by ≥ 2 (a PBS failure)
+  int64_t wrapped = 0;        // PBS index left the table window (negacyclic wrap)
+  int64_t outputs = 0;
+  int64_t output_errors = 0;  // decrypted output ≠ exact accumulator
+};
+
+class CompiledModel {
+ public:
+  // Client: float input → integer codes.
+  IntTensor quantize_input(const FloatTensor& x) const;
+  // Clear mode: integers only, approximate rounding as its deterministic nearest (= exact rounding).
+  IntTensor run_clear(const IntTensor& codes) const;
+  // Simulate mode: clear + sampled noise of the chosen parameters (replayable from `seed`).
+  IntTensor run_simulate(const IntTensor& codes, uint64_t seed, SimulationCounts* counts = nullptr) const;
+  // Client: output accumulators → float outputs (and the client-side tail).
+  FloatTensor dequantize_output(const IntTensor& accumulator) const;
+  FloatTensor predict_clear(const FloatTensor& x) const;
+  FloatTensor predict_simulate(const FloatTensor& x, uint64_t seed) const;
+
+  const CompileReport& report() const;
+  const CompileOptions& options() const;
+  const QuantizedModel& quantized() const;
+  // For the runtime: the circuit and the quantized network (client records).
+  const compiler::FheCircuit& circuit() const;
+  const quant::QuantizedNetwork& network() const;
+
+  CompiledModel(QuantizedModel quantized, std::shared_ptr<const compiler::FheCircuit> circuit, CompileOptions options,
+                CompileReport report);
+
+ private:
+  QuantizedModel quantized_;
+  std::shared_ptr<const compiler::FheCircuit> circuit_;
+  CompileOptions options_;
+  CompileReport report_;
+};
+
+// Quantizes (PTQ on `calibration`) and compiles. Throws fheq::Error (one line naming the option / TLU) when the
+// model cannot be compiled: e.g. a TLU wider than 8 bits without rounding (suggests --rounding).
+CompiledModel compile(const FloatModel& model, const FloatTensor& calibration, const CompileOptions& options = {});
+// Compiles an already quantized model (`calibration` is used only by rounding auto).
+CompiledModel compile(const QuantizedModel& quantized, const FloatTensor& calibration,
+                      const CompileOptions& options = {});
+
+}  // namespace fheq

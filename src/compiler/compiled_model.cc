@@ -1,0 +1,208 @@
+// fheq::CompiledModel and fheq::compile (include/fheq/compiler.h) over compiler::compile_circuit.
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "compiler/compile_circuit.h"
+#include "compiler/rounding_search.h"
+#include "compiler/simulate.h"
+#include "compiler/tlu_rounding.h"
+#include "core/check.h"
+#include "fheq/compiler.h"
+#include "fheq/evaluation.h"
+#include "fheq/model.h"
+#include "quant/client_records.h"
+#include "tfhe/commons/parameter_selection.h"
+
+namespace fheq {
+namespace {
+
+CompileReport make_report(const compiler::FheCircuit& c, const quant::IntegerGraph& original) {
+  CompileReport r;
+  const tfhe::TfheParams& p = c.params;
+  r.params_name = p.name;
+  r.lwe_dimension = p.lwe_dimension.value;
+  r.glwe_dimension = p.glwe_dimension.value;
+  r.polynomial_size = p.polynomial_size.value;
+  r.pbs_level = p.pbs_level.value;
+  r.pbs_base_log = p.pbs_base_log.value;
+  r.ks_level = p.ks_level.value;
+  r.ks_base_log = p.ks_base_log.value;
+  r.pbs_count = c.pbs_count;
+  r.keyswitch_count = c.keyswitch_count;
+  r.max_precision = c.max_precision;
+  r.log2_norm2 = c.log2_norm2;
+  r.target_p_error = c.target_p_error;
+  r.p_error = c.p_error;
+  r.global_p_error = c.global_p_error;
+  r.output_p_error = c.output.p_error;
+  r.output_bits = c.output.bits;
+  r.input_key = c.input.key == compiler::LweKeyKind::kSmall ? "small" : "big";
+  r.pbs_ms = c.pbs_ms;
+  r.threads = c.threads;
+  r.estimated_latency_ms = c.estimated_latency_ms;
+  for (const compiler::TluEncoding& t : c.tlus) {
+    CompileTluReport tr;
+    tr.name = c.graph.value(t.output).name;
+    tr.pbs = t.pbs_per_sample;
+    tr.accumulator_bits = compiler::tlu_accumulator_bits(std::get<quant::TluOp>(original.ops[t.op_index]));
+    tr.rounding_shift = t.rounding_shift;
+    tr.precision = t.precision;
+    tr.log2_norm2 = t.log2_norm2;
+    tr.p_error = t.p_error;
+    tr.keyswitch = t.keyswitch;
+    r.tlus.push_back(tr);
+  }
+  return r;
+}
+
+CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration, const CompileOptions& options,
+                                std::chrono::steady_clock::time_point start) {
+  compiler::CircuitOptions co;
+  co.rounding_bits = options.rounding_bits;
+  co.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? quant::RoundingMode::kExact
+                                                                      : quant::RoundingMode::kApproximate;
+  co.p_error = options.p_error;
+  co.global_p_error = options.global_p_error;
+  co.input_on_small_key = options.input_on_small_key;
+  co.exact_output = options.exact_output;
+  co.threads = options.threads;
+  if (!options.parameter_set.empty())
+    co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
+  double agreement = 1.0;
+  if (options.rounding_auto) {
+    FHEQ_REQUIRE(options.auto_samples > 0, "--rounding auto: auto_samples = ", options.auto_samples, " must be > 0");
+    FHEQ_REQUIRE(calibration.rank() >= 1 && calibration.dim(0) > 0, "--rounding auto: calibration data is empty");
+    const int64_t n = std::min(options.auto_samples, calibration.dim(0));
+    const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, n));
+    const compiler::RoundingSearchResult found =
+        compiler::search_rounding(q.network(), codes, options.auto_tolerance, co.rounding_mode);
+    co.tlu_rounding_bits = found.keep_bits;
+    agreement = found.agreement;
+  }
+  auto circuit = std::make_shared<compiler::FheCircuit>(compiler::compile_circuit(q.network(), co));
+  CompileReport report = make_report(*circuit, q.network().graph);
+  report.rounding = options.rounding_auto ? "auto" : options.rounding_bits > 0 ? std::to_string(options.rounding_bits) : "none";
+  report.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? "exact" : "approximate";
+  report.kept_bits = co.tlu_rounding_bits.empty() ? std::vector<int>(circuit->tlus.size(), options.rounding_bits)
+                                                  : co.tlu_rounding_bits;
+  report.auto_agreement = agreement;
+  report.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return CompiledModel(std::move(q), std::move(circuit), options, std::move(report));
+}
+
+std::string fmt_p(double p) {
+  std::ostringstream o;
+  o << std::setprecision(3) << p;
+  if (p > 0) o << " (2^" << std::fixed << std::setprecision(1) << std::log2(p) << ")";
+  return o.str();
+}
+
+}  // namespace
+
+CompiledModel compile(const QuantizedModel& quantized, const FloatTensor& calibration, const CompileOptions& options) {
+  return compile_quantized(quantized, calibration, options, std::chrono::steady_clock::now());
+}
+
+CompiledModel compile(const FloatModel& model, const FloatTensor& calibration, const CompileOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  FHEQ_REQUIRE(options.ptq.rounding_bits == 0, "CompileOptions: set rounding_bits / rounding_auto, not ptq.rounding_bits");
+  return compile_quantized(quantize(model, calibration, options.ptq), calibration, options, start);
+}
+
+CompiledModel::CompiledModel(QuantizedModel quantized, std::shared_ptr<const compiler::FheCircuit> circuit,
+                             CompileOptions options, CompileReport report)
+    : quantized_(std::move(quantized)), circuit_(std::move(circuit)), options_(std::move(options)),
+      report_(std::move(report)) {}
+
+IntTensor CompiledModel::quantize_input(const FloatTensor& x) const { return quantized_.quantize_input(x); }
+
+IntTensor CompiledModel::run_clear(const IntTensor& codes) const { return compiler::run_circuit_clear(*circuit_, codes); }
+
+IntTensor CompiledModel::run_simulate(const IntTensor& codes, uint64_t seed, SimulationCounts* counts) const {
+  compiler::SimulateOptions so;
+  so.seed = seed;
+  compiler::SimulationStats stats;
+  IntTensor out = compiler::run_circuit_simulate(*circuit_, codes, so, &stats);
+  if (counts) *counts = SimulationCounts{stats.pbs, stats.off_by_one, stats.larger_errors, stats.wrapped, stats.outputs, stats.output_errors};
+  return out;
+}
+
+FloatTensor CompiledModel::dequantize_output(const IntTensor& acc) const { return quantized_.dequantize_output(acc); }
+
+FloatTensor CompiledModel::predict_clear(const FloatTensor& x) const {
+  return dequantize_output(run_clear(quantize_input(x)));
+}
+
+FloatTensor CompiledModel::predict_simulate(const FloatTensor& x, uint64_t seed) const {
+  return dequantize_output(run_simulate(quantize_input(x), seed));
+}
+
+const CompileReport& CompiledModel::report() const { return report_; }
+const CompileOptions& CompiledModel::options() const { return options_; }
+const QuantizedModel& CompiledModel::quantized() const { return quantized_; }
+const compiler::FheCircuit& CompiledModel::circuit() const { return *circuit_; }
+const quant::QuantizedNetwork& CompiledModel::network() const { return quantized_.network(); }
+
+std::string CompileReport::to_text() const {
+  std::ostringstream o;
+  o << "parameters      " << params_name << "  (n=" << lwe_dimension << ", k=" << glwe_dimension
+    << ", N=" << polynomial_size << ", PBS " << pbs_level << "x" << pbs_base_log << ", KS " << ks_level << "x"
+    << ks_base_log << ")\n";
+  o << "rounding        " << rounding << " (" << rounding_mode << ")";
+  if (rounding == "auto") o << ", agreement with unrounded model " << std::fixed << std::setprecision(4) << auto_agreement << std::defaultfloat;
+  o << "\n";
+  o << "PBS per sample  " << pbs_count << " (" << keyswitch_count << " with keyswitch), max precision " << max_precision
+    << " bits, log2 norm " << std::fixed << std::setprecision(2) << log2_norm2 << std::defaultfloat << "\n";
+  o << "p_error         target " << fmt_p(target_p_error) << ", worst PBS " << fmt_p(p_error) << ", per sample "
+    << fmt_p(global_p_error) << ", output decoding " << fmt_p(output_p_error) << " (" << output_bits << " bits)\n";
+  o << "inputs          encrypted under the " << input_key << " key\n";
+  o << "latency (est.)  " << std::fixed << std::setprecision(1) << estimated_latency_ms << " ms/sample ("
+    << std::setprecision(2) << pbs_ms << " ms per KS+PBS, " << threads << " threads)\n";
+  o << "compile time    " << std::setprecision(2) << compile_seconds << " s\n" << std::defaultfloat;
+  o << "TLUs:\n  " << std::left << std::setw(28) << "name" << std::right << std::setw(7) << "PBS" << std::setw(8)
+    << "acc b" << std::setw(5) << "k" << std::setw(5) << "p" << std::setw(8) << "log2|w|" << std::setw(22)
+    << "p_error" << std::setw(4) << "KS" << "\n";
+  for (const CompileTluReport& t : tlus)
+    o << "  " << std::left << std::setw(28) << t.name << std::right << std::setw(7) << t.pbs << std::setw(8)
+      << t.accumulator_bits << std::setw(5) << t.rounding_shift << std::setw(5) << t.precision << std::setw(8)
+      << std::fixed << std::setprecision(2) << t.log2_norm2 << std::defaultfloat << std::setw(22) << fmt_p(t.p_error)
+      << std::setw(4) << (t.keyswitch ? "y" : "n") << "\n";
+  return o.str();
+}
+
+std::string CompileReport::to_json() const {
+  nlohmann::json j;
+  j["params"] = {{"name", params_name},         {"lwe_dimension", lwe_dimension}, {"glwe_dimension", glwe_dimension},
+                 {"polynomial_size", polynomial_size}, {"pbs_level", pbs_level}, {"pbs_base_log", pbs_base_log},
+                 {"ks_level", ks_level},       {"ks_base_log", ks_base_log}};
+  j["rounding"] = rounding;
+  j["rounding_mode"] = rounding_mode;
+  j["kept_bits"] = kept_bits;
+  j["auto_agreement"] = auto_agreement;
+  j["pbs_count"] = pbs_count;
+  j["keyswitch_count"] = keyswitch_count;
+  j["max_bit_width"] = max_precision;
+  j["log2_norm2"] = log2_norm2;
+  j["target_p_error"] = target_p_error;
+  j["p_error"] = p_error;
+  j["global_p_error"] = global_p_error;
+  j["output_p_error"] = output_p_error;
+  j["output_bits"] = output_bits;
+  j["input_key"] = input_key;
+  j["pbs_ms"] = pbs_ms;
+  j["threads"] = threads;
+  j["estimated_latency_ms"] = estimated_latency_ms;
+  j["compile_seconds"] = compile_seconds;
+  nlohmann::json ts = nlohmann::json::array();
+  for (const CompileTluReport& t : tlus)
+    ts.push_back({{"name", t.name},           {"pbs", t.pbs},         {"accumulator_bits", t.accumulator_bits},
+                  {"rounding_shift", t.rounding_shift}, {"precision", t.precision}, {"log2_norm2", t.log2_norm2},
+                  {"p_error", t.p_error},     {"keyswitch", t.keyswitch}});
+  j["tlus"] = ts;
+  return j.dump();
+}
+
+}  // namespace fheq

@@ -1,0 +1,85 @@
+#include "compiler/rounding_search.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "compiler/compile_circuit.h"
+#include "compiler/tlu_rounding.h"
+#include "core/check.h"
+#include "quant/integer_executor.h"
+
+namespace fheq::compiler {
+namespace {
+
+IntTensor run_rounded(const quant::QuantizedNetwork& network, const std::vector<int>& keep, quant::RoundingMode mode,
+                      const IntTensor& codes) {
+  const quant::IntegerGraph graph = apply_rounding(network.graph, keep, mode);
+  quant::ClearRunOptions options;
+  options.approximate_rounding = [](int64_t acc, int64_t shift) { return quant::round_shift_exact(acc, shift); };
+  return quant::run_integer_graph(graph, codes, options);
+}
+
+}  // namespace
+
+double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTensor& reference,
+                        const IntTensor& candidate) {
+  const FloatTensor ref = quant::dequantize_output(dequantizer, reference);
+  const FloatTensor got = quant::dequantize_output(dequantizer, candidate);
+  const int64_t batch = ref.dim(0);
+  if (batch == 0) return 1.0;
+  const int64_t per = ref.size() / batch;
+  int64_t agree = 0;
+  if (per == 1) {
+    const auto [lo, hi] = std::minmax_element(ref.data.begin(), ref.data.end());
+    const double tol = 0.01 * std::max(*hi - *lo, 1e-12);
+    for (int64_t s = 0; s < batch; ++s) agree += std::abs(ref[s] - got[s]) <= tol;
+  } else {
+    for (int64_t s = 0; s < batch; ++s) {
+      const auto r = ref.data.begin() + s * per, g = got.data.begin() + s * per;
+      agree += std::max_element(r, r + per) - r == std::max_element(g, g + per) - g;
+    }
+  }
+  return static_cast<double>(agree) / static_cast<double>(batch);
+}
+
+RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, const IntTensor& codes, double tolerance,
+                                     quant::RoundingMode mode, int max_evaluations) {
+  FHEQ_REQUIRE(tolerance >= 0 && tolerance < 1, "--rounding auto: tolerance ", tolerance, " outside [0, 1)");
+  const std::vector<size_t> tlus = tlu_op_indices(network.graph);
+  std::vector<int> full(tlus.size());
+  for (size_t i = 0; i < tlus.size(); ++i)
+    full[i] = std::max(1, tlu_accumulator_bits(std::get<quant::TluOp>(network.graph.ops[tlus[i]])));
+  const IntTensor reference = quant::run_integer_graph(network.graph, codes);
+  RoundingSearchResult result;
+  auto evaluate = [&](const std::vector<int>& keep) {
+    ++result.evaluations;
+    return output_agreement(network.output, reference, run_rounded(network, keep, mode, codes));
+  };
+  const double needed = 1.0 - tolerance;
+  // 1. Global cap.
+  std::vector<int> keep(tlus.size());
+  for (int cap = 1; cap <= kMaxPbsPrecision; ++cap) {
+    for (size_t i = 0; i < tlus.size(); ++i) keep[i] = std::min(full[i], cap);
+    result.global_cap = cap;
+    result.agreement = evaluate(keep);
+    if (result.agreement >= needed) break;
+  }
+  // 2. Per TLU, widest first.
+  std::vector<size_t> order(tlus.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keep[a] > keep[b]; });
+  for (size_t i : order) {
+    while (keep[i] > 1 && result.evaluations < max_evaluations) {
+      std::vector<int> trial = keep;
+      --trial[i];
+      const double a = evaluate(trial);
+      if (a < needed) break;
+      keep = trial;
+      result.agreement = a;
+    }
+  }
+  result.keep_bits = keep;
+  return result;
+}
+
+}  // namespace fheq::compiler

@@ -1,0 +1,59 @@
+// Clear and simulated execution of a compiled circuit (docs/COMPILER.md §5).
+//
+// clear:    the circuit's integer graph with approximate rounding taken as its deterministic "nearest"
+//           (round half up, = exact rounding): what FHE computes when no noise tips a decision.
+// simulate: the same, with each PBS decision perturbed by the predicted noise: the PBS reads
+//           j = round(u/2^k + ε), ε ~ N(0, σ_e²) in units of the rounded step, σ_e² = the TLU's predicted
+//           variance at the decision point (fresh/PBS-output noise × weights, keyswitch, modulus switch;
+//           FheCircuit::tlus[].input_variance) × 2^(2(p+1)). The k dropped low bits stay in the phase, so
+//           approximate-rounding off-by-ones near ties and rare PBS failures both come out of the same
+//           draw. Indices that leave [0, 2^p) wrap negacyclically as in the real PBS (j ∈ [2^p, 2^(p+1)) gives
+//           −T[j − 2^p]). The decrypted output gets round(ε_out / Δ_out) added.
+// Linear ops run on p1's integer executor (quant::run_integer_op); only the TLU step is simulated here.
+// Randomness: a counter-based generator keyed by (seed, op, sample index), so a run is replayable and does
+// not depend on batching or thread count.
+#pragma once
+
+#include <cstdint>
+
+#include "compiler/fhe_circuit.h"
+#include "fheq/tensor.h"
+
+namespace fheq::compiler {
+
+struct SimulationStats {
+  int64_t pbs = 0;              // PBS decisions simulated
+  int64_t off_by_one = 0;       // read index = nearest ± 1
+  int64_t larger_errors = 0;    // read index off by 2 or more
+  int64_t wrapped = 0;          // read index outside [0, 2^p): negacyclic wrap
+  int64_t outputs = 0;          // output elements decoded
+  int64_t output_errors = 0;    // decoded output ≠ exact accumulator
+  void merge(const SimulationStats& other);
+};
+
+struct SimulateOptions {
+  uint64_t seed = 0;
+  double noise_scale = 1.0;  // multiplies every σ (0: noiseless FHE, for tests)
+  bool output_noise = true;
+};
+
+// Clear run: codes [N, input shape...] → output accumulators [N, output shape...].
+IntTensor run_circuit_clear(const FheCircuit& circuit, const IntTensor& codes);
+// Simulated run; stats (optional) receives the decision counts.
+IntTensor run_circuit_simulate(const FheCircuit& circuit, const IntTensor& codes, const SimulateOptions& options,
+                               SimulationStats* stats = nullptr);
+
+// Deterministic standard normal draws for (seed, stream): the generator simulate uses (exposed for tests).
+class NormalStream {
+ public:
+  NormalStream(uint64_t seed, uint64_t stream);
+  double next();
+
+ private:
+  uint64_t next_u64();
+  uint64_t state_;
+  double spare_ = 0;
+  bool has_spare_ = false;
+};
+
+}  // namespace fheq::compiler

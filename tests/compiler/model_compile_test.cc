@@ -1,0 +1,129 @@
+// Compiling the shipped models: digits_mlp (fast, always) and fmnist_mlp_sigmoid (Fashion-MNIST).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "compiler/fhe_circuit.h"
+#include "fheq/compiler.h"
+#include "fheq/data.h"
+#include "fheq/evaluation.h"
+#include "fheq/model.h"
+
+namespace fheq {
+namespace {
+
+std::string model_path(const std::string& name) { return std::string(FHEQ_SOURCE_DIR) + "/models/" + name + ".onnx"; }
+
+double accuracy(const FloatTensor& y, const std::vector<int64_t>& labels, int64_t offset = 0) {
+  const int64_t n = y.dim(0), per = y.size() / n;
+  int64_t ok = 0;
+  for (int64_t s = 0; s < n; ++s) {
+    const auto b = y.data.begin() + s * per;
+    ok += std::max_element(b, b + per) - b == labels[static_cast<size_t>(offset + s)];
+  }
+  return static_cast<double>(ok) / static_cast<double>(n);
+}
+
+TEST(ModelCompile, DigitsMlpWithoutRoundingIsTooWideWithAClearError) {
+  const FloatModel model = FloatModel::load(model_path("digits_mlp"));
+  const Dataset train = load_dataset("digits", "train");
+  try {
+    compile(model, train.x, CompileOptions{});
+    FAIL() << "expected fheq::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--rounding"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelCompile, DigitsMlpRoundedCompilesSimulatesAndReportsSaneFigures) {
+  const FloatModel model = FloatModel::load(model_path("digits_mlp"));
+  const Dataset train = load_dataset("digits", "train");
+  const Dataset test = load_dataset("digits", "test");
+  CompileOptions options;
+  options.rounding_bits = 6;
+  const CompiledModel c = compile(model, train.x, options);
+  const CompileReport& r = c.report();
+  std::cout << r.to_text();
+  EXPECT_EQ(r.pbs_count, 32);  // one hidden layer of 32 neurons
+  EXPECT_LE(r.max_precision, 7u);
+  EXPECT_GE(r.max_precision, 5u);
+  EXPECT_LE(r.p_error, options.p_error);
+  EXPECT_LE(r.output_p_error, options.p_error);
+  EXPECT_EQ(r.input_key, "small");
+  EXPECT_GT(r.estimated_latency_ms, 0);
+  EXPECT_LT(r.compile_seconds, 10);
+  EXPECT_EQ(r.lwe_dimension >= 450 && r.polynomial_size >= 256, true);
+  const double float_acc = accuracy(model.run(test.x), test.y);
+  const double quant_acc = accuracy(c.quantized().predict(test.x), test.y);
+  const double clear_acc = accuracy(c.predict_clear(test.x), test.y);
+  SimulationCounts counts;
+  const FloatTensor sim = c.dequantize_output(c.run_simulate(c.quantize_input(test.x), 1, &counts));
+  const double sim_acc = accuracy(sim, test.y);
+  std::cout << "digits: float " << float_acc << " quantized " << quant_acc << " clear(r=6) " << clear_acc
+            << " simulate " << sim_acc << "; off-by-one " << counts.off_by_one << "/" << counts.pbs << ", larger "
+            << counts.larger_errors << ", output errors " << counts.output_errors << "/" << counts.outputs << "\n";
+  EXPECT_GE(clear_acc, float_acc - 0.03);
+  EXPECT_GE(sim_acc, clear_acc - 0.02);
+  EXPECT_EQ(counts.larger_errors, 0);  // p_error 2^-40 per PBS
+  EXPECT_EQ(counts.wrapped, 0);
+  // JSON has the keys the CLI forwards.
+  const std::string json = r.to_json();
+  for (const char* key : {"\"pbs_count\"", "\"max_bit_width\"", "\"params\"", "\"estimated_latency_ms\""})
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+}
+
+TEST(ModelCompile, DigitsMlpAutoRoundingKeepsAgreement) {
+  const FloatModel model = FloatModel::load(model_path("digits_mlp"));
+  const Dataset train = load_dataset("digits", "train");
+  CompileOptions options;
+  options.rounding_auto = true;
+  const CompiledModel c = compile(model, train.x, options);
+  std::cout << c.report().to_text();
+  EXPECT_GE(c.report().auto_agreement, 1.0 - options.auto_tolerance);
+  EXPECT_LE(c.report().max_precision, 8u);
+  // Independent check of the agreement on the calibration samples used by the search.
+  const FloatTensor calib = slice_batch(train.x, 0, std::min<int64_t>(options.auto_samples, train.x.dim(0)));
+  const FloatTensor ref = c.quantized().predict(calib);
+  const FloatTensor got = c.predict_clear(calib);
+  const int64_t n = ref.dim(0), per = ref.size() / n;
+  int64_t agree = 0;
+  for (int64_t s = 0; s < n; ++s) {
+    const auto a = ref.data.begin() + s * per, b = got.data.begin() + s * per;
+    agree += std::max_element(a, a + per) - a == std::max_element(b, b + per) - b;
+  }
+  EXPECT_GE(static_cast<double>(agree) / static_cast<double>(n), 1.0 - options.auto_tolerance - 1e-12);
+}
+
+TEST(ModelCompile, FashionMnistMlpSigmoid) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST not installed (dataset-fashion-mnist)";
+  const FloatModel model = FloatModel::load(model_path("fmnist_mlp_sigmoid"));
+  const Dataset test = load_dataset("fashion-mnist", "test");
+  // Calibrate on the first 1000 test images, evaluate on the next 2000 (keeps the test fast: no 60k train load).
+  const FloatTensor calib = slice_batch(test.x, 0, 1000);
+  const FloatTensor eval = slice_batch(test.x, 1000, 3000);
+  CompileOptions options;
+  options.rounding_bits = 6;
+  const auto start = std::chrono::steady_clock::now();
+  const CompiledModel c = compile(model, calib, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << c.report().to_text() << "compile " << seconds << " s\n";
+  EXPECT_LT(seconds, 10);
+  EXPECT_EQ(c.report().pbs_count, 128 + 64);
+  EXPECT_LE(c.report().p_error, options.p_error);
+  const double float_acc = accuracy(model.run(eval), test.y, 1000);
+  const auto t0 = std::chrono::steady_clock::now();
+  SimulationCounts counts;
+  const double sim_acc = accuracy(c.dequantize_output(c.run_simulate(c.quantize_input(eval), 3, &counts)), test.y, 1000);
+  const double sim_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double clear_acc = accuracy(c.predict_clear(eval), test.y, 1000);
+  std::cout << "fmnist_mlp_sigmoid (2000 images): float " << float_acc << " clear " << clear_acc << " simulate "
+            << sim_acc << " (" << sim_s << " s); off-by-one " << counts.off_by_one << "/" << counts.pbs << "\n";
+  EXPECT_GE(sim_acc, float_acc - 0.02);
+  EXPECT_EQ(counts.larger_errors, 0);
+}
+
+}  // namespace
+}  // namespace fheq

@@ -1,0 +1,88 @@
+// fheq compile MODEL.onnx (--dataset NAME | --data X.npy) [--n-bits N] [--rounding N|auto]
+//              [--rounding-mode exact|approximate] [--p-error P | --global-p-error P] [--params NAME] -o ART/
+// Quantizes (PTQ), compiles to an FHE circuit and writes ART/client/ and ART/server/ (no secret in either).
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "command.h"
+#include "fheq/compiler.h"
+#include "fheq/fheq.h"
+
+namespace fheq::cli {
+namespace {
+
+struct CompileArgs {
+  std::string model, dataset, data, output, rounding = "none", rounding_mode = "approximate", params;
+  int n_bits = 0, bits_inputs = 0, bits_weights = 0, bits_activations = 0;
+  int64_t calib_size = 1000;
+  double p_error = 0, global_p_error = 0;
+  bool per_channel = false, big_key_inputs = false, json = false;
+};
+
+void run_compile(const CompileArgs& a) {
+  if (a.dataset.empty() == a.data.empty()) throw Error("compile: give exactly one of --dataset NAME or --data X.npy");
+  const auto start = std::chrono::steady_clock::now();
+  CompileOptions o;
+  if (a.n_bits) o.ptq.n_bits = NBits::all(a.n_bits);
+  if (a.bits_inputs) o.ptq.n_bits.inputs = a.bits_inputs;
+  if (a.bits_weights) o.ptq.n_bits.weights = a.bits_weights;
+  if (a.bits_activations) o.ptq.n_bits.activations = a.bits_activations;
+  o.ptq.per_channel = a.per_channel;
+  o.ptq.calib_size = a.calib_size;
+  if (a.rounding == "auto") {
+    o.rounding_auto = true;
+  } else if (a.rounding != "none") {
+    try {
+      o.rounding_bits = std::stoi(a.rounding);
+    } catch (const std::exception&) {
+      throw Error("compile: --rounding '" + a.rounding + "': expected a bit count, 'auto' or 'none'");
+    }
+  }
+  o.rounding_mode = a.rounding_mode == "exact" ? FheRoundingMode::kExact : FheRoundingMode::kApproximate;
+  if (a.p_error > 0) o.p_error = a.p_error;
+  o.global_p_error = a.global_p_error;
+  o.input_on_small_key = !a.big_key_inputs;
+  o.parameter_set = a.params;
+  o.allow_toy_parameters = toy_parameters_allowed();
+  const FloatModel model = FloatModel::load(a.model);
+  const FloatTensor calibration = a.data.empty() ? load_dataset(a.dataset, "train").x : read_npy(a.data);
+  const CompiledModel compiled = compile(model, calibration, o);
+  const uint64_t fingerprint = save_artifacts(compiled, a.output);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (a.json) {
+    std::printf("%s\n", compiled.report().to_json().c_str());
+    return;
+  }
+  std::printf("%s", compiled.report().to_text().c_str());
+  std::printf("wrote %s/client and %s/server (circuit %016llx) in %.2f s\n", a.output.c_str(), a.output.c_str(),
+              static_cast<unsigned long long>(fingerprint), seconds);
+}
+
+const CommandRegistration registration([](CLI::App& app) {
+  auto args = std::make_shared<CompileArgs>();
+  CLI::App* sub = app.add_subcommand("compile", "Quantize and compile an ONNX model to client/server FHE artifacts");
+  sub->add_option("model", args->model, "ONNX model file")->required();
+  sub->add_option("--dataset", args->dataset, "calibration: the train split of fashion-mnist | digits | ...");
+  sub->add_option("--data", args->data, "calibration inputs (.npy)");
+  sub->add_option("--n-bits", args->n_bits, "bits for inputs, weights and activations (default 8)")->check(CLI::Range(1, 16));
+  sub->add_option("--n-bits-inputs", args->bits_inputs, "override: input bits")->check(CLI::Range(1, 16));
+  sub->add_option("--n-bits-weights", args->bits_weights, "override: weight bits")->check(CLI::Range(2, 16));
+  sub->add_option("--n-bits-activations", args->bits_activations, "override: activation bits")->check(CLI::Range(1, 16));
+  sub->add_flag("--per-channel", args->per_channel, "per-output-channel weight scales");
+  sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)");
+  sub->add_option("--rounding", args->rounding, "keep N MSBs of each TLU accumulator, 'auto', or 'none' (default)");
+  sub->add_option("--rounding-mode", args->rounding_mode, "approximate (default) | exact")
+      ->check(CLI::IsMember({"exact", "approximate"}));
+  sub->add_option("--p-error", args->p_error, "error probability per PBS (default 2^-40)");
+  sub->add_option("--global-p-error", args->global_p_error, "error probability per sample (overrides --p-error)");
+  sub->add_option("--params", args->params, "force a named TFHE parameter set");
+  sub->add_flag("--big-key-inputs", args->big_key_inputs, "encrypt inputs under the big key (default: small key)");
+  sub->add_flag("--json", args->json, "print the compile report as JSON");
+  sub->add_option("-o,--output", args->output, "artifact directory")->required();
+  sub->callback([args] { run_compile(*args); });
+});
+
+}  // namespace
+}  // namespace fheq::cli
