@@ -31,6 +31,13 @@ enum class FheRoundingMode : int32_t {
   kApproximate = 1,  // the PBS modulus switch drops the low bits: free, occasionally off by one step
 };
 
+// How strictly the client's decryption of the output accumulator must be exact (docs/COMPILER.md §3.2).
+enum class FheOutputDecoding : int32_t {
+  kPreferExact = 0,   // exact when that at most doubles the cost of the kBounded parameters, else kBounded
+  kRequireExact = 1,  // parameters must decode the output exactly w.p. ≥ 1 − p_error (else fheq::Error)
+  kBounded = 2,       // output noise σ ≤ (calibrated output span) / 2^output_noise_bits (reported, simulated)
+};
+
 struct CompileOptions {
   PtqOptions ptq;                 // n_bits, calibration, per_channel… (ptq.rounding_bits: leave 0, use below)
   int rounding_bits = 0;          // 0: no rounding; N: every TLU keeps the N MSBs of its accumulator
@@ -41,7 +48,8 @@ struct CompileOptions {
   double p_error = 9.094947017729282e-13;  // target error probability per PBS (2^−40)
   double global_p_error = 0;      // > 0: target for one whole sample instead (divided by the PBS count)
   bool input_on_small_key = true; // encrypt inputs under the small LWE key when the first ops allow it
-  bool exact_output = true;       // parameters must also make the decrypted output exact w.p. ≥ 1 − p_error
+  FheOutputDecoding output_decoding = FheOutputDecoding::kPreferExact;
+  int output_noise_bits = 8;      // kBounded (and kPreferExact's fallback); 0: no bound on the output noise
   std::string parameter_set;      // force a named set (e.g. "CONCRETE_P4_128"); empty: choose
   bool allow_toy_parameters = false;  // tests only: accept TOY_* in parameter_set
   int threads = 0;                // threads assumed by the latency estimate (0: this machine's pool)
@@ -75,6 +83,10 @@ struct CompileReport {
   double global_p_error = 0;     // predicted, per sample (any PBS or output decoding wrong)
   double output_p_error = 0;     // worst output element decoding wrong
   uint32_t output_bits = 0;
+  bool output_exact = false;     // output decoding meets the target (else: noisy low bits, see below)
+  double output_noise_std = 0;   // σ of the decrypted output, in accumulator units (worst element)
+  double output_noise_bound = 0; // the bound σ was chosen under (0: none)
+  int64_t output_observed_span = 0;
   std::string input_key;         // "small" | "big"
   double pbs_ms = 0;             // modelled KS+PBS time, one thread
   int threads = 1;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
+#include <tuple>
+#include <utility>
 #include <string>
 
 #include "compiler/noise_analysis.h"
@@ -79,12 +82,20 @@ void layout_window(TluEncoding& t, const quant::TluOp& op, uint32_t p) {
   t.element_table = op.element_table;
 }
 
+enum class OutputConstraint { kNone, kExact, kBounded };
+
+// Variance of the decrypted output allowed by its σ bound (torus fraction²).
+double output_bound_variance(const FheCircuit& c) {
+  const double sigma = c.output.noise_bound * std::ldexp(1.0, static_cast<int>(c.output.log2_delta) - 64);
+  return sigma * sigma;
+}
+
 struct NoiseResult {
   double worst_ratio = 0;  // max over constrained decisions of variance / allowed variance
 };
 
 // Fills every prediction of the circuit for `params`; returns how far the worst decision is from the target.
-NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double target, bool exact_output) {
+NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double target, OutputConstraint oc) {
   namespace nz = tfhe::noise;
   SourceVariances sources;
   sources.input = c.input.key == LweKeyKind::kSmall ? params.lwe_noise.variance() : params.glwe_noise.variance();
@@ -115,12 +126,17 @@ NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double 
   o.variance = var[static_cast<size_t>(o.value)];
   o.max_variance = *std::max_element(o.variance.begin(), o.variance.end());
   o.p_error = 0;
+  double log_output_success = 0;
   for (double v : o.variance) {
     const double pe = nz::pbs_error_probability(v, out_precision);
     o.p_error = std::max(o.p_error, pe);
-    log_success += std::log1p(-std::min(pe, 1.0 - 1e-16));
+    log_output_success += std::log1p(-std::min(pe, 1.0 - 1e-16));
   }
-  if (exact_output)
+  // The per-sample failure probability counts the output decoding only when it is meant to be exact.
+  if (o.p_error <= target) log_success += log_output_success;
+  if (oc == OutputConstraint::kBounded && c.output.noise_bound > 0)
+    result.worst_ratio = std::max(result.worst_ratio, o.max_variance / output_bound_variance(c));
+  if (oc == OutputConstraint::kExact)
     result.worst_ratio =
         std::max(result.worst_ratio, o.max_variance / nz::max_variance_for_error_probability(target, out_precision));
   c.p_error = 0;
@@ -131,21 +147,62 @@ NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double 
 
 // log2 of the largest "equivalent" weight norm: unit-variance sources, the output's tighter window counted
 // as extra norm relative to precision P.
-double initial_log2_norm(FheCircuit& c, uint32_t P, bool exact_output) {
-  const auto unit = propagate_variances(c.graph, SourceVariances{1.0, 1.0});
+// Only PBS outputs count as sources here (fresh inputs have their own variance, checked afterwards): this is
+// a lower bound of the norm the selection must be given, from which choose_parameters only goes up.
+double initial_log2_norm(FheCircuit& c, uint32_t P, OutputConstraint oc) {
+  const auto unit = propagate_variances(c.graph, SourceVariances{0.0, 1.0});
+  const auto inputs_only = propagate_variances(c.graph, SourceVariances{1.0, 0.0});
   double log2n = 0;
   for (TluEncoding& t : c.tlus) {
     const auto& in = unit[static_cast<size_t>(t.input)];
     const double m = *std::max_element(in.begin(), in.end());
     t.log2_norm2 = 0.5 * std::log2(std::max(m, 1.0));
+    if (m == 0) {  // fed by fresh inputs only: report their weights' norm instead
+      const auto& fresh = inputs_only[static_cast<size_t>(t.input)];
+      t.log2_norm2 = 0.5 * std::log2(std::max(*std::max_element(fresh.begin(), fresh.end()), 1.0));
+      continue;
+    }
     log2n = std::max(log2n, t.log2_norm2);
   }
-  if (exact_output) {
-    const auto& out = unit[static_cast<size_t>(c.output.value)];
-    const double m = *std::max_element(out.begin(), out.end());
-    log2n = std::max(log2n, 0.5 * std::log2(std::max(m, 1.0)) + (static_cast<double>(63 - c.output.log2_delta) - P));
+  const auto& out = unit[static_cast<size_t>(c.output.value)];
+  const double out_norm = 0.5 * std::log2(std::max(*std::max_element(out.begin(), out.end()), 1.0));
+  // The output as a virtual TLU: its allowed variance relative to a P-bit PBS's, as extra norm.
+  const double tlu_allowed = tfhe::noise::max_variance_for_error_probability(c.target_p_error, P);
+  if (oc == OutputConstraint::kExact) {
+    const double allowed = tfhe::noise::max_variance_for_error_probability(c.target_p_error, 63 - c.output.log2_delta);
+    log2n = std::max(log2n, out_norm + 0.5 * std::log2(tlu_allowed / allowed));
+  } else if (oc == OutputConstraint::kBounded && c.output.noise_bound > 0) {
+    log2n = std::max(log2n, out_norm + 0.5 * std::log2(tlu_allowed / output_bound_variance(c)));
   }
   return log2n;
+}
+
+
+double cost_of(const tfhe::TfheParams& p) { return tfhe::pbs_cost(p) + tfhe::keyswitch_cost(p); }
+
+// The cheapest selected set under which every TLU (and the output, as `oc` says) meets the
+// target: select_parameters models PBS-output sources only, so the norm it is given is raised until our own
+// prediction (fresh small/big-key inputs, skipped keyswitches, per-element norms) meets the target too.
+std::optional<std::pair<tfhe::TfheParams, double>> choose_parameters(FheCircuit& c, OutputConstraint oc) {
+  double log2n = initial_log2_norm(c, c.max_precision, oc);
+  for (int iteration = 0; iteration < 120; ++iteration) {
+    tfhe::SelectionRequest request;
+    request.precision = c.max_precision;
+    request.log2_norm2 = log2n;
+    request.target_p_error = c.target_p_error;
+    tfhe::TfheParams params;
+    try {
+      params = tfhe::select_parameters(request);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    const NoiseResult r = predict_noise(c, params, c.target_p_error, oc);
+    if (r.worst_ratio <= 1.0) return std::make_pair(params, log2n);
+    // Small steps: the fresh-input part of the noise reacts to the set's n, not to the norm, so a large jump
+    // would overshoot to a costlier set than needed.
+    log2n += std::clamp(0.5 * std::log2(r.worst_ratio), 0.05, 0.5);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -260,30 +317,41 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
   c.target_p_error = options.global_p_error > 0 && c.pbs_count > 0
                          ? options.global_p_error / static_cast<double>(c.pbs_count)
                          : options.p_error;
-  c.log2_norm2 = initial_log2_norm(c, c.max_precision, options.exact_output);
+  using Decoding = CircuitOptions::OutputDecoding;
+  FHEQ_REQUIRE(options.output_noise_bits >= 0 && options.output_noise_bits <= 30, "output noise bits ",
+               options.output_noise_bits, " outside [0, 30]");
+  c.output.observed = network.observed.size() > static_cast<size_t>(c.output.value)
+                          ? network.observed[static_cast<size_t>(c.output.value)]
+                          : c.output.range;
+  c.output.noise_bound = options.output_noise_bits > 0
+                             ? std::ldexp(static_cast<double>(std::max<int64_t>(c.output.observed.span(), 1)),
+                                          -options.output_noise_bits)
+                             : 0.0;
   if (options.fixed_params) {
     c.params = *options.fixed_params;
-    predict_noise(c, c.params, c.target_p_error, options.exact_output);
+    c.log2_norm2 = initial_log2_norm(c, c.max_precision, OutputConstraint::kNone);
+  } else if (options.output_decoding == Decoding::kRequireExact) {
+    const auto chosen = choose_parameters(c, OutputConstraint::kExact);
+    FHEQ_REQUIRE(chosen.has_value(), "no 128-bit parameter set reaches p_error ", c.target_p_error, " for ",
+                 c.max_precision, "-bit PBS and exact decoding of the ", c.output.bits,
+                 "-bit output: allow bounded output noise, raise --p-error or use fewer --n-bits");
+    std::tie(c.params, c.log2_norm2) = *chosen;
   } else {
-    for (int iteration = 0;; ++iteration) {
-      tfhe::SelectionRequest request;
-      request.precision = c.max_precision;
-      request.log2_norm2 = c.log2_norm2;
-      request.target_p_error = c.target_p_error;
-      try {
-        c.params = tfhe::select_parameters(request);
-      } catch (const Error& e) {
-        FHEQ_THROW("no 128-bit parameter set reaches p_error ", c.target_p_error, " for ", c.max_precision,
-                   "-bit PBS with weight norm 2^", c.log2_norm2,
-                   (options.exact_output ? " (including exact decoding of the output)" : ""),
-                   ": raise --p-error, use --rounding or fewer --n-bits");
-      }
-      const NoiseResult r = predict_noise(c, c.params, c.target_p_error, options.exact_output);
-      if (r.worst_ratio <= 1.0) break;
-      FHEQ_REQUIRE(iteration < 60, "parameter selection did not converge (norm 2^", c.log2_norm2, ")");
-      c.log2_norm2 += std::max(0.05, 0.5 * std::log2(r.worst_ratio));
+    const auto bounded = choose_parameters(c, OutputConstraint::kBounded);
+    FHEQ_REQUIRE(bounded.has_value(), "no 128-bit parameter set reaches p_error ", c.target_p_error, " for ",
+                 c.max_precision, "-bit PBS (weight norm 2^", initial_log2_norm(c, c.max_precision, OutputConstraint::kNone),
+                 ") with output noise ≤ ", c.output.noise_bound,
+                 ": raise --p-error, use --rounding with fewer bits or fewer --n-bits");
+    std::tie(c.params, c.log2_norm2) = *bounded;
+    if (options.output_decoding == Decoding::kPreferExact) {
+      const auto exact_out = choose_parameters(c, OutputConstraint::kExact);
+      if (exact_out && cost_of(exact_out->first) <= options.exact_output_cost_factor * cost_of(bounded->first))
+        std::tie(c.params, c.log2_norm2) = *exact_out;
     }
   }
+  predict_noise(c, c.params, c.target_p_error, OutputConstraint::kNone);
+  c.output.exact = c.output.p_error <= c.target_p_error;
+  c.output.noise_std = std::sqrt(c.output.max_variance) * std::ldexp(1.0, 64 - static_cast<int>(c.output.log2_delta));
   FHEQ_REQUIRE((size_t{1} << c.max_precision) <= c.params.polynomial_size.value, "parameter set ", c.params.name,
                ": polynomial size ", c.params.polynomial_size.value, " cannot hold a ", c.max_precision, "-bit table");
 

@@ -26,7 +26,16 @@ struct CircuitOptions {
   double p_error = kDefaultPError;  // target per PBS
   double global_p_error = 0;        // > 0: target for the whole sample instead (p_error = global / PBS count)
   bool input_on_small_key = true;   // encrypt inputs under the small key when the first ops allow it
-  bool exact_output = true;         // parameters must also decode the output accumulator exactly
+  // How exact the decrypted output accumulator must be (docs/COMPILER.md §3.2). Wide outputs (8-bit models:
+  // ~20-bit accumulators) would need far costlier parameters to decode exactly; the client only dequantizes
+  // them (argmax), so a bounded noise is enough:
+  //   kBounded:      σ_out ≤ (observed output span) / 2^output_noise_bits;
+  //   kRequireExact: decoding noise < Δ_out/2 w.p. ≥ 1 − target;
+  //   kPreferExact:  exact when that costs at most exact_output_cost_factor × the kBounded set, else kBounded.
+  enum class OutputDecoding { kPreferExact, kRequireExact, kBounded };
+  OutputDecoding output_decoding = OutputDecoding::kPreferExact;
+  int output_noise_bits = 8;  // kBounded: 0 means no constraint at all
+  double exact_output_cost_factor = 2.0;
   std::optional<tfhe::TfheParams> fixed_params;  // skip selection (tests: TOY sets)
   int threads = 0;                  // threads for the latency estimate (0: the default pool's size)
 };

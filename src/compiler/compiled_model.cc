@@ -39,6 +39,10 @@ CompileReport make_report(const compiler::FheCircuit& c, const quant::IntegerGra
   r.global_p_error = c.global_p_error;
   r.output_p_error = c.output.p_error;
   r.output_bits = c.output.bits;
+  r.output_exact = c.output.exact;
+  r.output_noise_std = c.output.noise_std;
+  r.output_noise_bound = c.output.noise_bound;
+  r.output_observed_span = c.output.observed.span();
   r.input_key = c.input.key == compiler::LweKeyKind::kSmall ? "small" : "big";
   r.pbs_ms = c.pbs_ms;
   r.threads = c.threads;
@@ -67,8 +71,13 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   co.p_error = options.p_error;
   co.global_p_error = options.global_p_error;
   co.input_on_small_key = options.input_on_small_key;
-  co.exact_output = options.exact_output;
+  co.output_decoding = options.output_decoding == FheOutputDecoding::kRequireExact
+                           ? compiler::CircuitOptions::OutputDecoding::kRequireExact
+                       : options.output_decoding == FheOutputDecoding::kBounded
+                           ? compiler::CircuitOptions::OutputDecoding::kBounded
+                           : compiler::CircuitOptions::OutputDecoding::kPreferExact;
   co.threads = options.threads;
+  co.output_noise_bits = options.output_noise_bits;
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
   double agreement = 1.0;
@@ -157,7 +166,9 @@ std::string CompileReport::to_text() const {
   o << "PBS per sample  " << pbs_count << " (" << keyswitch_count << " with keyswitch), max precision " << max_precision
     << " bits, log2 norm " << std::fixed << std::setprecision(2) << log2_norm2 << std::defaultfloat << "\n";
   o << "p_error         target " << fmt_p(target_p_error) << ", worst PBS " << fmt_p(p_error) << ", per sample "
-    << fmt_p(global_p_error) << ", output decoding " << fmt_p(output_p_error) << " (" << output_bits << " bits)\n";
+    << fmt_p(global_p_error) << ", output decoding " << fmt_p(output_p_error) << " (" << output_bits << " bits, "
+    << (output_exact ? "exact" : "noisy") << ", sigma " << std::setprecision(3) << output_noise_std
+    << " units, bound " << output_noise_bound << ", calibrated span " << output_observed_span << ")\n";
   o << "inputs          encrypted under the " << input_key << " key\n";
   o << "latency (est.)  " << std::fixed << std::setprecision(1) << estimated_latency_ms << " ms/sample ("
     << std::setprecision(2) << pbs_ms << " ms per KS+PBS, " << threads << " threads)\n";
@@ -191,6 +202,9 @@ std::string CompileReport::to_json() const {
   j["global_p_error"] = global_p_error;
   j["output_p_error"] = output_p_error;
   j["output_bits"] = output_bits;
+  j["output_exact"] = output_exact;
+  j["output_noise_std"] = output_noise_std;
+  j["output_noise_bound"] = output_noise_bound;
   j["input_key"] = input_key;
   j["pbs_ms"] = pbs_ms;
   j["threads"] = threads;

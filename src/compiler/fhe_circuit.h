@@ -99,6 +99,13 @@ struct OutputEncoding {
   std::vector<double> variance;  // per element: predicted noise of the decrypted phase (torus fraction²)
   double max_variance = 0;
   double p_error = 0;         // max over elements of P(decoded value ≠ exact accumulator)
+  // True when the parameters were chosen so that p_error ≤ the target; false: the low bits of the decoded
+  // accumulator carry noise of standard deviation up to noise_std (accumulator units), which the client
+  // tolerates (it only dequantizes / takes an argmax) and simulate models.
+  bool exact = false;
+  double noise_std = 0;
+  quant::IntRange observed;   // output range seen on the calibration set (PTQ)
+  double noise_bound = 0;     // the σ bound (accumulator units) parameters were chosen for; 0: none / exact
 };
 
 struct FheCircuit {

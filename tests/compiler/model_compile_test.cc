@@ -50,7 +50,11 @@ TEST(ModelCompile, DigitsMlpRoundedCompilesSimulatesAndReportsSaneFigures) {
   EXPECT_LE(r.max_precision, 7u);
   EXPECT_GE(r.max_precision, 5u);
   EXPECT_LE(r.p_error, options.p_error);
-  EXPECT_LE(r.output_p_error, options.p_error);
+  if (r.output_exact) {
+    EXPECT_LE(r.output_p_error, options.p_error);
+  } else {
+    EXPECT_GT(r.output_noise_std, 0);
+  }
   EXPECT_EQ(r.input_key, "small");
   EXPECT_GT(r.estimated_latency_ms, 0);
   EXPECT_LT(r.compile_seconds, 10);

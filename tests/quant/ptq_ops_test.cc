@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "graph/float_executor.h"
+#include "graph/simplify/passes.h"
 #include "quant/client_records.h"
 #include "quant/integer_executor.h"
 #include "quant/ptq.h"
@@ -58,9 +59,13 @@ class GraphBuilder {
     const std::string b = constant("b" + id, Shape{out_features}, rng, 0.1);
     return node("Gemm", {in, w, b}, Shape{out_features}, {{"transB", int64_t{1}}});
   }
+  // The shapes given to node() are written by hand, and the quantizer sizes its ops from them while
+  // the float reference computes its own: check them here so a wrong one fails with its name, not as
+  // a shape mismatch between the quantized and float outputs.
   graph::Graph finish(const std::string& output, int64_t client_tail = 0) {
     g_.outputs.push_back(graph::ValueInfo{output, g_.value_shapes.at(output)});
     g_.client_side_tail = client_tail;
+    graph::simplify::check_value_shapes(g_);
     return g_;
   }
 
@@ -231,7 +236,9 @@ TEST(PtqOps, StridedGroupedPaddedConv) {
   std::mt19937_64 rng(test_seed("PtqOps.StridedGroupedPaddedConv"));
   GraphBuilder b(Shape{4, 9, 9});
   const std::string w = b.constant("cw", Shape{6, 2, 2, 2}, rng, 0.4);
-  const std::string c = b.node("Conv", {"x", w}, Shape{6, 5, 5},
+  // ONNX Conv output size: floor((in + pad_begin + pad_end − ((k − 1)·dilation + 1)) / stride) + 1
+  // = floor((9 + 1 + 0 − 3) / 2) + 1 = 4 on both axes (torch.nn.functional.conv2d agrees).
+  const std::string c = b.node("Conv", {"x", w}, Shape{6, 4, 4},
                                {{"group", int64_t{2}}, {"strides", std::vector<int64_t>{2, 2}},
                                 {"dilations", std::vector<int64_t>{2, 2}}, {"pads", std::vector<int64_t>{1, 1, 0, 0}}});
   graph::Graph g = b.finish(c);

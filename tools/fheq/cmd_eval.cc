@@ -1,6 +1,7 @@
 // fheq eval MODEL.onnx --dataset NAME | --data X.npy --labels y.npy [--n-bits N] [--calibration M]
 //                      [--per-channel] [--calib-size K] [--rounding-bits R] [--limit N] [--json]
-// Float vs quantized (clear, integer-only) top-1 accuracy. Calibration uses the TRAIN split (or the first
+// Float vs quantized (clear, integer-only) top-1 accuracy, and agreement_with_float (the fraction of test
+// samples whose quantized argmax equals the float argmax). Calibration uses the TRAIN split (or the first
 // calib-size rows of --calib-data / --data); accuracy the TEST split (or --data/--labels).
 #include <cstdio>
 #include <memory>
@@ -70,9 +71,10 @@ void run_eval(const EvalArgs& a) {
     dataset_name = a.data;
   }
   test = first_rows(test, a.limit);
-  const double float_accuracy = evaluate_float(model, test);
   const QuantizedModel quantized = quantize(model, calibration.x, options);
-  const double quantized_accuracy = evaluate_quantized(quantized, test);
+  const QuantizedEvaluation evaluation = evaluate_against_float(model, quantized, test);
+  const double float_accuracy = evaluation.float_accuracy;
+  const double quantized_accuracy = evaluation.quantized_accuracy;
   const QuantReport report = quantized.report();
 
   if (a.json) {
@@ -84,6 +86,7 @@ void run_eval(const EvalArgs& a) {
     j["float_accuracy"] = float_accuracy;
     j["quantized_accuracy"] = quantized_accuracy;
     j["accuracy_drop_points"] = 100.0 * (float_accuracy - quantized_accuracy);
+    j["agreement_with_float"] = evaluation.agreement_with_float;
     j["n_bits"] = a.n_bits;
     j["n_bits_by_role"] = {{"inputs", options.n_bits.inputs}, {"weights", options.n_bits.weights},
                            {"activations", options.n_bits.activations}, {"outputs", options.n_bits.outputs}};
@@ -106,13 +109,14 @@ void run_eval(const EvalArgs& a) {
               a.per_channel ? "per-channel" : "per-tensor");
   std::printf("float accuracy:     %.4f\n", float_accuracy);
   std::printf("quantized accuracy: %.4f (drop %.2f points)\n", quantized_accuracy, 100.0 * (float_accuracy - quantized_accuracy));
+  std::printf("agreement w/ float: %.4f (quantized argmax = float argmax)\n", evaluation.agreement_with_float);
   std::printf("PBS per sample:     %lld; max TLU precision %d bits (accumulators up to %d bits on calibration)\n",
               static_cast<long long>(report.pbs_count), report.max_bit_width, report.max_tlu_input_bits_observed);
 }
 
 const CommandRegistration registration([](CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
-  CLI::App* sub = app.add_subcommand("eval", "Float vs quantized (clear) accuracy of an ONNX model");
+  CLI::App* sub = app.add_subcommand("eval", "Float vs quantized (clear) accuracy and agreement of an ONNX model");
   sub->add_option("model", args->model, "ONNX model file")->required();
   sub->add_option("--dataset", args->dataset, "fashion-mnist | digits | iris | wine | breast-cancer");
   sub->add_option("--data", args->data, "test inputs (.npy)");

@@ -49,4 +49,21 @@ void infer_shapes(Graph& graph) {
   }
 }
 
+void check_value_shapes(const Graph& graph) {
+  Graph inferred = graph;
+  infer_shapes(inferred);
+  for (const auto& [name, recorded] : graph.value_shapes) {
+    auto it = inferred.value_shapes.find(name);
+    if (it == inferred.value_shapes.end()) {
+      FHEQ_REQUIRE(graph.is_constant(name), graph.source, ": value_shapes records '", name,
+                   "', which no node, graph input or constant defines");
+      FHEQ_REQUIRE(recorded == graph.constant(name).shape, graph.source, ": value_shapes records constant '", name,
+                   "' as ", shape_to_string(recorded), ", but it has shape ", shape_to_string(graph.constant(name).shape));
+      continue;
+    }
+    FHEQ_REQUIRE(recorded == it->second, graph.source, ": value_shapes records '", name, "' as ",
+                 shape_to_string(recorded), ", but its producer's attributes give ", shape_to_string(it->second));
+  }
+}
+
 }  // namespace fheq::graph::simplify

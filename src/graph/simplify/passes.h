@@ -38,4 +38,11 @@ void remove_unused_constants(Graph& graph);
 // here, at load time, naming the node.
 void infer_shapes(Graph& graph);
 
+// Checks graph.value_shapes as given (e.g. written by hand in a test, or edited by a tool) against
+// what infer_shapes computes from the nodes' attributes, and throws fheq::Error naming the first
+// value whose recorded shape disagrees (or that no node, input or constant defines). Consumers
+// such as the quantizer size their ops from value_shapes, so a stale entry would otherwise
+// silently give them a different geometry than the float reference.
+void check_value_shapes(const Graph& graph);
+
 }  // namespace fheq::graph::simplify

@@ -12,86 +12,6 @@ namespace {
 // Upper bound on (k+1)·l for the fused inverse (the largest published sets have (k+1)·l ≤ 12).
 constexpr size_t kMaxGgswRows = 64;
 
-// Software prefetch of one Fourier polynomial towards L2 (hint T1): the key is streamed once per PBS
-// (60 MB for n = 918, N = 2048), far beyond L2, so it comes from L3/DRAM.
-void prefetch_polynomial(const FourierPolynomial& polynomial) {
-  constexpr size_t kDoublesPerLine = 64 / sizeof(double);
-  const double* re = polynomial.re.data();
-  const double* im = polynomial.im.data();
-  const size_t size = polynomial.re.size();
-  for (size_t q = 0; q < size; q += kDoublesPerLine) {
-    __builtin_prefetch(re + q, 0, 2);
-    __builtin_prefetch(im + q, 0, 2);
-  }
-}
-
-// acc += a ⊙ b over m complex values stored as split re/im arrays. Written so the compiler
-// vectorises it (no aliasing, unit stride).
-inline void multiply_accumulate(FourierPolynomial& acc, const FourierPolynomial& a, const FourierPolynomial& b) {
-  double* __restrict acc_re = acc.re.data();
-  double* __restrict acc_im = acc.im.data();
-  const double* __restrict a_re = a.re.data();
-  const double* __restrict a_im = a.im.data();
-  const double* __restrict b_re = b.re.data();
-  const double* __restrict b_im = b.im.data();
-  const size_t m = acc.re.size();
-  for (size_t q = 0; q < m; ++q) {
-    const double ar = a_re[q], ai = a_im[q], br = b_re[q], bi = b_im[q];
-    acc_re[q] += ar * br - ai * bi;
-    acc_im[q] += ar * bi + ai * br;
-  }
-}
-
-// acc = a ⊙ b (first term of a sum: saves zeroing the accumulator).
-inline void multiply(FourierPolynomial& acc, const FourierPolynomial& a, const FourierPolynomial& b) {
-  double* __restrict acc_re = acc.re.data();
-  double* __restrict acc_im = acc.im.data();
-  const double* __restrict a_re = a.re.data();
-  const double* __restrict a_im = a.im.data();
-  const double* __restrict b_re = b.re.data();
-  const double* __restrict b_im = b.im.data();
-  const size_t m = acc.re.size();
-  for (size_t q = 0; q < m; ++q) {
-    const double ar = a_re[q], ai = a_im[q], br = b_re[q], bi = b_im[q];
-    acc_re[q] = ar * br - ai * bi;
-    acc_im[q] = ar * bi + ai * br;
-  }
-}
-
-// k = 1 (the common case): both accumulators updated in one pass, so the digit is loaded once and
-// the two key polynomials stream together.
-template <bool kFirst>
-inline void multiply_accumulate_two(FourierPolynomial& acc0, FourierPolynomial& acc1, const FourierPolynomial& a,
-                                    const FourierPolynomial& b0, const FourierPolynomial& b1) {
-  double* __restrict r0 = acc0.re.data();
-  double* __restrict i0 = acc0.im.data();
-  double* __restrict r1 = acc1.re.data();
-  double* __restrict i1 = acc1.im.data();
-  const double* __restrict a_re = a.re.data();
-  const double* __restrict a_im = a.im.data();
-  const double* __restrict b0_re = b0.re.data();
-  const double* __restrict b0_im = b0.im.data();
-  const double* __restrict b1_re = b1.re.data();
-  const double* __restrict b1_im = b1.im.data();
-  const size_t m = acc0.re.size();
-  for (size_t q = 0; q < m; ++q) {
-    const double ar = a_re[q], ai = a_im[q];
-    const double re0 = ar * b0_re[q] - ai * b0_im[q], im0 = ar * b0_im[q] + ai * b0_re[q];
-    const double re1 = ar * b1_re[q] - ai * b1_im[q], im1 = ar * b1_im[q] + ai * b1_re[q];
-    if constexpr (kFirst) {
-      r0[q] = re0;
-      i0[q] = im0;
-      r1[q] = re1;
-      i1[q] = im1;
-    } else {
-      r0[q] += re0;
-      i0[q] += im0;
-      r1[q] += re1;
-      i1[q] += im1;
-    }
-  }
-}
-
 void require_matching(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in) {
   FHEQ_REQUIRE(ggsw.glwe_dimension == in.glwe_dimension && ggsw.polynomial_size == in.polynomial_size,
                "external_product: GGSW (k=", ggsw.glwe_dimension.value, ", N=", ggsw.polynomial_size.value,
@@ -119,31 +39,13 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
                           PolynomialSize polynomial_size, DecompositionBaseLog base_log,
                           DecompositionLevelCount level, const Torus* in, Torus* out,
                           ExternalProductScratch& scratch) {
-  external_product_add(ggsw_polynomials, glwe_dimension, polynomial_size, base_log, level, in, out, scratch, nullptr);
-}
-
-void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimension glwe_dimension,
-                          PolynomialSize polynomial_size, DecompositionBaseLog base_log,
-                          DecompositionLevelCount level, const Torus* in, Torus* out,
-                          ExternalProductScratch& scratch, const FourierPolynomial* next_ggsw) {
   const size_t n = polynomial_size.value, columns = glwe_dimension.value + 1, l = level.value;
   const size_t rows = columns * l;
   const NegacyclicFft& fft = *scratch.fft;
   FHEQ_CHECK(scratch.digit_fouriers.size() == rows && rows <= kMaxGgswRows, "external product with ", rows, " rows");
-  // The next GGSW has rows·columns polynomials; one of them is prefetched after each transform
-  // (rows + columns transforms), the rest at the end.
-  size_t prefetched = 0;
-  auto prefetch_next = [&](size_t count) {
-    if (next_ggsw == nullptr) return;
-    for (; count > 0 && prefetched < rows * columns; --count) prefetch_polynomial(next_ggsw[prefetched++]);
-  };
-  const size_t per_transform = (rows * columns + rows + columns - 1) / (rows + columns);
   for (size_t i = 0; i < columns; ++i) {
     decompose_polynomial(in + i * n, n, base_log, level, scratch.digits.data());
-    for (size_t j = 0; j < l; ++j) {
-      fft.forward_i64(scratch.digits.data() + j * n, scratch.digit_fouriers[i * l + j]);
-      prefetch_next(per_transform);
-    }
+    for (size_t j = 0; j < l; ++j) fft.forward_i64(scratch.digits.data() + j * n, scratch.digit_fouriers[i * l + j]);
   }
   // Column c of the result: Σ_r digit_r ⊙ GGSW(r, c), summed inside the inverse transform.
   const FourierPolynomial* digit_terms[kMaxGgswRows];
@@ -152,7 +54,6 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
   for (size_t c = 0; c < columns; ++c) {
     for (size_t r = 0; r < rows; ++r) key_terms[r] = ggsw_polynomials + r * columns + c;
     fft.backward_add_torus_of_products(digit_terms, key_terms, rows, out + c * n);
-    prefetch_next(per_transform);
   }
 }
 

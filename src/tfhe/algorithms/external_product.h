@@ -36,13 +36,6 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
                           PolynomialSize polynomial_size, DecompositionBaseLog base_log,
                           DecompositionLevelCount level, const Torus* in, Torus* out,
                           ExternalProductScratch& scratch);
-// Same, and meanwhile asks for the (k+1)·l·(k+1) Fourier polynomials at `next_ggsw` (the GGSW the caller
-// uses next, e.g. BSK_{i+1} in the blind rotation) to be brought into L2, spread over the transforms so
-// the loads overlap the arithmetic instead of stalling it. next_ggsw may be null.
-void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimension glwe_dimension,
-                          PolynomialSize polynomial_size, DecompositionBaseLog base_log,
-                          DecompositionLevelCount level, const Torus* in, Torus* out,
-                          ExternalProductScratch& scratch, const FourierPolynomial* next_ggsw);
 void external_product_add(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in, GlweCiphertext& out,
                           ExternalProductScratch& scratch);
 GlweCiphertext external_product(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in);

@@ -1,0 +1,68 @@
+// Measurements for docs/COMPILER.md (disabled: run with --gtest_also_run_disabled_tests). Simulated accuracy
+// on all 10,000 Fashion-MNIST test images for a few compile settings, calibrated on 1,000 train images.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "fheq/compiler.h"
+#include "fheq/data.h"
+#include "fheq/evaluation.h"
+#include "fheq/model.h"
+
+namespace fheq {
+namespace {
+
+double accuracy(const FloatTensor& y, const std::vector<int64_t>& labels) {
+  const int64_t n = y.dim(0), per = y.size() / n;
+  int64_t ok = 0;
+  for (int64_t s = 0; s < n; ++s) {
+    const auto b = y.data.begin() + s * per;
+    ok += std::max_element(b, b + per) - b == labels[static_cast<size_t>(s)];
+  }
+  return static_cast<double>(ok) / static_cast<double>(n);
+}
+
+TEST(Explore, DISABLED_FashionMnistSettings) {
+  const char* name = std::getenv("FHEQ_EXPLORE_MODEL") ? std::getenv("FHEQ_EXPLORE_MODEL") : "fmnist_mlp_sigmoid";
+  const FloatModel model = FloatModel::load(std::string(FHEQ_SOURCE_DIR) + "/models/" + name + ".onnx");
+  const Dataset train = load_dataset("fashion-mnist", "train");
+  const Dataset test = load_dataset("fashion-mnist", "test");
+  const FloatTensor calib = slice_batch(train.x, 0, 1000);
+  const double float_acc = accuracy(model.run(test.x), test.y);
+  std::cout << name << " float accuracy (10,000): " << float_acc << "\n";
+  struct Setting {
+    int weights, acts, rounding;
+    bool automatic;
+    double p_error;
+  };
+  const double p40 = 9.094947017729282e-13;
+  for (const Setting& s : {Setting{8, 8, 6, false, p40}, Setting{8, 8, 5, false, p40}, Setting{8, 8, 4, false, p40},
+                           Setting{8, 8, 0, true, p40}, Setting{6, 6, 4, false, p40}, Setting{4, 4, 4, false, p40},
+                           Setting{8, 8, 4, false, 1e-5}}) {
+    CompileOptions o;
+    o.ptq.n_bits.weights = s.weights;
+    o.ptq.n_bits.activations = s.acts;
+    o.rounding_bits = s.rounding;
+    o.rounding_auto = s.automatic;
+    o.p_error = s.p_error;
+    const CompiledModel c = compile(model, calib, o);
+    const auto t0 = std::chrono::steady_clock::now();
+    const IntTensor codes = c.quantize_input(test.x);
+    const double clear = accuracy(c.dequantize_output(c.run_clear(codes)), test.y);
+    SimulationCounts counts;
+    const double sim = accuracy(c.dequantize_output(c.run_simulate(codes, 42, &counts)), test.y);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const CompileReport& r = c.report();
+    std::cout << "w" << s.weights << " a" << s.acts << " rounding " << r.rounding << " p_error " << s.p_error
+              << ": params " << r.params_name << " p=" << r.max_precision << " PBS " << r.pbs_count << " est "
+              << r.estimated_latency_ms << " ms; compile " << r.compile_seconds << " s; clear " << clear
+              << " simulate " << sim << " (" << secs << " s for clear+simulate); off-by-one " << counts.off_by_one
+              << "/" << counts.pbs << " larger " << counts.larger_errors << " out sigma " << r.output_noise_std
+              << "\n";
+  }
+}
+
+}  // namespace
+}  // namespace fheq
