@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "fheq/compiler.h"
 #include "fheq/data.h"
@@ -47,17 +48,25 @@ TEST(Explore, DISABLED_FashionMnistSettings) {
     o.rounding_bits = s.rounding;
     o.rounding_auto = s.automatic;
     o.p_error = s.p_error;
-    const CompiledModel c = compile(model, calib, o);
+    std::unique_ptr<CompiledModel> compiled;
+    try {
+      compiled = std::make_unique<CompiledModel>(compile(model, calib, o));
+    } catch (const Error& e) {
+      std::cout << "w" << s.weights << " rounding " << s.rounding << ": " << e.what() << "\n";
+      continue;
+    }
+    const CompiledModel& c = *compiled;
     const auto t0 = std::chrono::steady_clock::now();
     const IntTensor codes = c.quantize_input(test.x);
     const double clear = accuracy(c.dequantize_output(c.run_clear(codes)), test.y);
+    const double quantized = accuracy(c.dequantize_output(c.quantized().run_clear(codes)), test.y);
     SimulationCounts counts;
     const double sim = accuracy(c.dequantize_output(c.run_simulate(codes, 42, &counts)), test.y);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const CompileReport& r = c.report();
     std::cout << "w" << s.weights << " a" << s.acts << " rounding " << r.rounding << " p_error " << s.p_error
               << ": params " << r.params_name << " p=" << r.max_precision << " PBS " << r.pbs_count << " est "
-              << r.estimated_latency_ms << " ms; compile " << r.compile_seconds << " s; clear " << clear
+              << r.estimated_latency_ms << " ms; compile " << r.compile_seconds << " s; quantized " << quantized << " clear " << clear
               << " simulate " << sim << " (" << secs << " s for clear+simulate); off-by-one " << counts.off_by_one
               << "/" << counts.pbs << " larger " << counts.larger_errors << " out sigma " << r.output_noise_std
               << "\n";

@@ -23,6 +23,7 @@
 #include "tfhe/algorithms/keyswitch.h"
 #include "tfhe/algorithms/lookup_table_builder.h"
 #include "tfhe/algorithms/lwe_encryption.h"
+#include "tfhe/algorithms/polynomial_ops.h"
 #include "tfhe/commons/noise_formulas.h"
 #include "tfhe/commons/parameter_sets.h"
 #include "tfhe_test_support.h"
@@ -124,6 +125,38 @@ TEST(NoiseStatistics, KeyswitchVarianceMatchesFormula) {
   std::printf("keyswitch: measured %.4e predicted %.4e (ratio %.4f), %.1f s\n", measured_sum / (kKeys * kSamplesPerKey),
               predicted_sum / (kKeys * kSamplesPerKey), ratio, seconds_since(start));
   EXPECT_NEAR(ratio, 1.0, kTolerance);
+}
+
+TEST(NoiseStatistics, ModulusSwitchVarianceMatchesFormula) {
+  const uint64_t seed = test_seed();
+  // The TFHERS shape (n = 918, 2N = 4096): the rounding of n + 1 coefficients to multiples of q/2N,
+  // measured on the phase in Z_2N against the exact phase scaled by 2N/q. Encryption noise 2^-50 is
+  // negligible next to the switch (≈ 2^-18.7). 8192 samples: sqrt(2/8192) = 1.6%, 1/16 = 4 sigma.
+  constexpr size_t kN = 2048, kDimension = 918;
+  constexpr int kSamples = 8192;
+  Csprng key_generator(make_seed(seed, 1));
+  const LweSecretKey key = generate_lwe_secret_key(LweDimension(kDimension), key_generator);
+  Csprng masks(make_seed(seed, 2));
+  NoiseSampler noise(make_seed(seed, 3));
+  const NoiseDistribution tiny = gaussian(-50.0);
+  std::vector<uint64_t> switched(kDimension + 1);
+  double sum_squares = 0;
+  for (int i = 0; i < kSamples; ++i) {
+    const LweCiphertext c = encrypt_lwe(key, encode_message(static_cast<uint64_t>(i) % 16, 4), tiny, masks, noise);
+    modulus_switch_lwe(c.data.data(), c.data.size(), kN, 1, switched.data());
+    uint64_t phase = switched[kDimension];
+    for (size_t j = 0; j < kDimension; ++j) phase -= switched[j] * key.data[j];
+    phase &= 2 * kN - 1;
+    const double exact = static_cast<double>(decrypt_lwe(key, c)) * 0x1p-64 * (2.0 * kN);
+    double e = static_cast<double>(phase) - exact;
+    e -= 2.0 * kN * std::round(e / (2.0 * kN));  // centre in (−N, N]
+    sum_squares += (e / (2.0 * kN)) * (e / (2.0 * kN));
+  }
+  const double measured = sum_squares / kSamples;
+  const double predicted = noise::fresh_variance(tiny) + noise::modulus_switch_variance(kDimension, kN, key_weight(key));
+  std::printf("modulus switch: measured %.4e predicted %.4e (ratio %.4f), key weight %.0f\n", measured, predicted,
+              measured / predicted, key_weight(key));
+  EXPECT_NEAR(measured / predicted, 1.0, kTolerance);
 }
 
 TEST(NoiseStatistics, PbsVarianceMatchesFormula) {
