@@ -45,6 +45,10 @@ struct CompileOptions {
   double auto_tolerance = 0.005;  // auto: max drop of top-1 agreement with the unrounded model (0.5 point)
   int64_t auto_samples = 1000;    // auto: calibration samples used for the search
   FheRoundingMode rounding_mode = FheRoundingMode::kApproximate;
+  // PBS windows = each TLU's calibrated accumulator range widened by this fraction of its span per side
+  // (< 0: PTQ's table domains, calibrated + 25%). Narrower windows give rounding more resolution; inputs
+  // beyond a window wrap in FHE (simulate counts them).
+  double window_margin = 0.05;
   double p_error = 9.094947017729282e-13;  // target error probability per PBS (2^−40)
   double global_p_error = 0;      // > 0: target for one whole sample instead (divided by the PBS count)
   bool input_on_small_key = true; // encrypt inputs under the small LWE key when the first ops allow it

@@ -185,28 +185,27 @@ double cost_of(const tfhe::TfheParams& p) { return tfhe::pbs_cost(p) + tfhe::key
 // target: select_parameters models PBS-output sources only, so the norm it is given is raised until our own
 // prediction (fresh small/big-key inputs, skipped keyswitches, per-element norms) meets the target too.
 std::optional<std::pair<tfhe::TfheParams, double>> choose_parameters(FheCircuit& c, OutputConstraint oc) {
-  double log2n = initial_log2_norm(c, c.max_precision, oc);
-  for (int iteration = 0; iteration < 120; ++iteration) {
-    tfhe::SelectionRequest request;
-    request.log2_norm2 = log2n;
-    request.target_p_error = c.target_p_error;
-    // The selection's search space is narrower for small precisions; a set chosen for more bits (a stricter
-    // noise requirement at the same norm) also serves fewer, so widen the request before giving up.
-    std::optional<tfhe::TfheParams> found;
-    for (uint32_t p = c.max_precision; p <= static_cast<uint32_t>(kMaxPbsPrecision) && !found; ++p) {
-      request.precision = p;
+  // The selection's search space is narrower for small precisions; a set chosen for more bits (at the
+  // equivalent norm for that precision) also serves fewer, so widen the request before giving up.
+  for (uint32_t precision = c.max_precision; precision <= static_cast<uint32_t>(kMaxPbsPrecision); ++precision) {
+    double log2n = initial_log2_norm(c, precision, oc);
+    for (int iteration = 0; iteration < 120; ++iteration) {
+      tfhe::SelectionRequest request;
+      request.precision = precision;
+      request.log2_norm2 = log2n;
+      request.target_p_error = c.target_p_error;
+      std::optional<tfhe::TfheParams> params;
       try {
-        found = tfhe::select_parameters(request);
+        params = tfhe::select_parameters(request);
       } catch (const Error&) {
+        break;  // nothing at this norm: try a larger precision
       }
+      const NoiseResult r = predict_noise(c, *params, c.target_p_error, oc);
+      if (r.worst_ratio <= 1.0) return std::make_pair(*params, log2n);
+      // Small steps: the fresh-input part of the noise reacts to the set's n, not to the norm, so a large
+      // jump would overshoot to a costlier set than needed.
+      log2n += std::clamp(0.5 * std::log2(r.worst_ratio), 0.05, 0.5);
     }
-    if (!found) return std::nullopt;
-    const tfhe::TfheParams params = *found;
-    const NoiseResult r = predict_noise(c, params, c.target_p_error, oc);
-    if (r.worst_ratio <= 1.0) return std::make_pair(params, log2n);
-    // Small steps: the fresh-input part of the noise reacts to the set's n, not to the norm, so a large jump
-    // would overshoot to a costlier set than needed.
-    log2n += std::clamp(0.5 * std::log2(r.worst_ratio), 0.05, 0.5);
   }
   return std::nullopt;
 }
@@ -232,7 +231,8 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
     for (size_t i = 0; i < keep.size(); ++i)
       if (options.tlu_rounding_bits[i] > 0) keep[i] = options.tlu_rounding_bits[i];
   }
-  c.graph = apply_rounding(network.graph, keep, options.rounding_mode);
+  c.graph = apply_rounding(restrict_tlus_to_calibration(network.graph, network.observed, options.window_margin), keep,
+                           options.rounding_mode);
   const bool exact = options.rounding_mode == quant::RoundingMode::kExact;
   int own_max_precision = 1;
   for (size_t i : tlu_ops) {
@@ -253,7 +253,20 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
   build_components(c);
   const std::vector<quant::IntRange> worst = quant::worst_case_ranges(c.graph, network.input_range);
   c.output.value = c.graph.output;
+  // The output window: the calibrated range widened by the margin (within the worst case). Decoding is
+  // relative to its start with one padding and one margin bit above it, so values up to 2^(bits+1) away from
+  // the start still decode; only far outliers wrap. Worst-case ranges of 8-bit models are ~2^5 wider than
+  // what is ever seen, and every one of those bits would divide the output's noise budget by 4.
   c.output.range = worst[static_cast<size_t>(c.graph.output)];
+  c.output.observed = network.observed.size() > static_cast<size_t>(c.graph.output)
+                          ? network.observed[static_cast<size_t>(c.graph.output)]
+                          : c.output.range;
+  if (options.window_margin >= 0 && c.output.observed.min <= c.output.observed.max) {
+    const auto widen =
+        static_cast<int64_t>(std::ceil(options.window_margin * static_cast<double>(c.output.observed.span())));
+    c.output.range = quant::IntRange{std::max(c.output.range.min, c.output.observed.min - widen),
+                                     std::min(c.output.range.max, c.output.observed.max + widen)};
+  }
   c.output.offset = c.output.range.min;
   c.output.bits = static_cast<uint32_t>(std::max(1, quant::bits_for_range(c.output.range)));
   for (Component& comp : c.components) comp.bits_needed = 2;
@@ -326,9 +339,6 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
   using Decoding = CircuitOptions::OutputDecoding;
   FHEQ_REQUIRE(options.output_noise_bits >= 0 && options.output_noise_bits <= 30, "output noise bits ",
                options.output_noise_bits, " outside [0, 30]");
-  c.output.observed = network.observed.size() > static_cast<size_t>(c.output.value)
-                          ? network.observed[static_cast<size_t>(c.output.value)]
-                          : c.output.range;
   c.output.noise_bound = options.output_noise_bits > 0
                              ? std::ldexp(static_cast<double>(std::max<int64_t>(c.output.observed.span(), 1)),
                                           -options.output_noise_bits)

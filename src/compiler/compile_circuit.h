@@ -23,6 +23,9 @@ struct CircuitOptions {
   // Per TLU (op order) kept bits, overriding rounding_bits where > 0 (what `auto` computes).
   std::vector<int> tlu_rounding_bits;
   quant::RoundingMode rounding_mode = quant::RoundingMode::kApproximate;
+  // PBS windows cover each TLU's calibrated accumulator range widened by this fraction of its span per side
+  // (< 0: PTQ's table domains, i.e. calibrated range + 25%). Accumulators beyond a window wrap in FHE.
+  double window_margin = 0.05;
   double p_error = kDefaultPError;  // target per PBS
   double global_p_error = 0;        // > 0: target for the whole sample instead (p_error = global / PBS count)
   bool input_on_small_key = true;   // encrypt inputs under the small key when the first ops allow it

@@ -78,6 +78,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
                            : compiler::CircuitOptions::OutputDecoding::kPreferExact;
   co.threads = options.threads;
   co.output_noise_bits = options.output_noise_bits;
+  co.window_margin = options.window_margin;
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
   double agreement = 1.0;
@@ -87,7 +88,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
     const int64_t n = std::min(options.auto_samples, calibration.dim(0));
     const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, n));
     const compiler::RoundingSearchResult found =
-        compiler::search_rounding(q.network(), codes, options.auto_tolerance, co.rounding_mode);
+        compiler::search_rounding(q.network(), codes, options.auto_tolerance, co.rounding_mode, co.window_margin);
     co.tlu_rounding_bits = found.keep_bits;
     agreement = found.agreement;
   }

@@ -95,7 +95,8 @@ struct OutputEncoding {
                               // when the component also feeds TLUs
   int64_t offset = 0;         // range.min: decoding is relative to it (decode_output)
   uint32_t bits = 0;          // bits_for_span(range): the span the client must recover exactly
-  quant::IntRange range;      // worst-case range of the output accumulator
+  quant::IntRange range;      // the output window: calibrated range ± window_margin (within the worst case;
+                              // the worst case itself when window_margin < 0)
   std::vector<double> variance;  // per element: predicted noise of the decrypted phase (torus fraction²)
   double max_variance = 0;
   double p_error = 0;         // max over elements of P(decoded value ≠ exact accumulator)

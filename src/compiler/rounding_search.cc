@@ -11,9 +11,9 @@
 namespace fheq::compiler {
 namespace {
 
-IntTensor run_rounded(const quant::QuantizedNetwork& network, const std::vector<int>& keep, quant::RoundingMode mode,
+IntTensor run_rounded(const quant::IntegerGraph& windowed, const std::vector<int>& keep, quant::RoundingMode mode,
                       const IntTensor& codes) {
-  const quant::IntegerGraph graph = apply_rounding(network.graph, keep, mode);
+  const quant::IntegerGraph graph = apply_rounding(windowed, keep, mode);
   quant::ClearRunOptions options;
   options.approximate_rounding = [](int64_t acc, int64_t shift) { return quant::round_shift_exact(acc, shift); };
   return quant::run_integer_graph(graph, codes, options);
@@ -43,17 +43,18 @@ double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTe
 }
 
 RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, const IntTensor& codes, double tolerance,
-                                     quant::RoundingMode mode, int max_evaluations) {
+                                     quant::RoundingMode mode, double window_margin, int max_evaluations) {
   FHEQ_REQUIRE(tolerance >= 0 && tolerance < 1, "--rounding auto: tolerance ", tolerance, " outside [0, 1)");
-  const std::vector<size_t> tlus = tlu_op_indices(network.graph);
+  const quant::IntegerGraph windowed = restrict_tlus_to_calibration(network.graph, network.observed, window_margin);
+  const std::vector<size_t> tlus = tlu_op_indices(windowed);
   std::vector<int> full(tlus.size());
   for (size_t i = 0; i < tlus.size(); ++i)
-    full[i] = std::max(1, tlu_accumulator_bits(std::get<quant::TluOp>(network.graph.ops[tlus[i]])));
+    full[i] = std::max(1, tlu_accumulator_bits(std::get<quant::TluOp>(windowed.ops[tlus[i]])));
   const IntTensor reference = quant::run_integer_graph(network.graph, codes);
   RoundingSearchResult result;
   auto evaluate = [&](const std::vector<int>& keep) {
     ++result.evaluations;
-    return output_agreement(network.output, reference, run_rounded(network, keep, mode, codes));
+    return output_agreement(network.output, reference, run_rounded(windowed, keep, mode, codes));
   };
   const double needed = 1.0 - tolerance;
   // 1. Global cap.

@@ -23,8 +23,10 @@ struct RoundingSearchResult {
   int evaluations = 0;         // clear runs of the calibration set
 };
 
+// `window_margin` as in CircuitOptions (the search rounds the same windowed tables the circuit will use).
 RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, const IntTensor& calibration_codes,
-                                     double tolerance, quant::RoundingMode mode, int max_evaluations = 40);
+                                     double tolerance, quant::RoundingMode mode, double window_margin,
+                                     int max_evaluations = 40);
 
 // Fraction of samples whose decisions agree (argmax, or output within 1% of range for a single output).
 double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTensor& reference,

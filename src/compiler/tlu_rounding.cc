@@ -1,6 +1,7 @@
 #include "compiler/tlu_rounding.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/check.h"
 #include "quant/bit_width.h"
@@ -49,6 +50,37 @@ int64_t shift_for_kept_bits(const quant::TluOp& op, int keep_bits) {
     ++shift;
   }
   return shift;
+}
+
+quant::TluOp restrict_tlu(const quant::TluOp& op, const quant::IntRange& window) {
+  FHEQ_CHECK(window.min <= window.max);
+  quant::TluOp out = op;
+  const int64_t lo_w = quant::round_shift_exact(window.min, op.rounding_shift);
+  const int64_t hi_w = quant::round_shift_exact(window.max, op.rounding_shift);
+  for (quant::LookupTable& table : out.tables) {
+    const quant::LookupTable& full = op.tables[static_cast<size_t>(&table - out.tables.data())];
+    int64_t lo = std::max(lo_w, full.input_min), hi = std::min(hi_w, full.input_max());
+    if (lo > hi) lo = hi = std::clamp(lo_w, full.input_min, full.input_max());
+    table.input_min = lo;
+    table.values.clear();
+    for (int64_t t = lo; t <= hi; ++t) table.values.push_back(quant::lookup_clamped(full, t));
+  }
+  return out;
+}
+
+quant::IntegerGraph restrict_tlus_to_calibration(const quant::IntegerGraph& graph,
+                                                 const std::vector<quant::IntRange>& observed, double margin) {
+  quant::IntegerGraph out = graph;
+  if (margin < 0) return out;
+  for (size_t i : tlu_op_indices(graph)) {
+    auto& op = std::get<quant::TluOp>(out.ops[i]);
+    if (static_cast<size_t>(op.input) >= observed.size()) continue;
+    const quant::IntRange seen = observed[static_cast<size_t>(op.input)];
+    if (seen.min > seen.max) continue;
+    const auto widen = static_cast<int64_t>(std::ceil(margin * static_cast<double>(seen.span())));
+    op = restrict_tlu(op, quant::IntRange{seen.min - widen, seen.max + widen});
+  }
+  return out;
 }
 
 std::vector<size_t> tlu_op_indices(const quant::IntegerGraph& graph) {

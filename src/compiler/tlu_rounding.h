@@ -32,6 +32,16 @@ int tlu_precision(const quant::TluOp& op);
 quant::IntegerGraph apply_rounding(const quant::IntegerGraph& graph, const std::vector<int>& keep_bits,
                                    quant::RoundingMode mode);
 
+// The TLU with every table restricted to the accumulator interval `window` (intersected with its own domain;
+// inputs beyond it clamp to the window's ends). Never empty: a table missing the window keeps its nearest end.
+quant::TluOp restrict_tlu(const quant::TluOp& op, const quant::IntRange& window);
+
+// The PTQ graph with every TLU restricted to the accumulator range seen on the calibration set, widened by
+// margin·span per side (docs/COMPILER.md §2.1). PTQ's own tables cover that range plus 25% per side; the PBS
+// window does not need that slack, and every bit of it costs rounding resolution. margin < 0: unchanged.
+quant::IntegerGraph restrict_tlus_to_calibration(const quant::IntegerGraph& graph,
+                                                 const std::vector<quant::IntRange>& observed, double margin);
+
 // Indices into graph.ops of the TLU ops, in op order.
 std::vector<size_t> tlu_op_indices(const quant::IntegerGraph& graph);
 

@@ -131,3 +131,35 @@ TEST(ModelCompile, FashionMnistMlpSigmoid) {
 
 }  // namespace
 }  // namespace fheq
+
+namespace fheq {
+namespace {
+
+// The small CNN (conv → relu → max-pool as taps/subtractions → …): components with several TLUs, taps.
+TEST(ModelCompile, FashionMnistCnnCompilesAndSimulates) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST not installed (dataset-fashion-mnist)";
+  const FloatModel model = FloatModel::load(model_path("fmnist_cnn"));
+  const Dataset test = load_dataset("fashion-mnist", "test");
+  const FloatTensor calib = slice_batch(test.x, 0, 300);
+  const FloatTensor eval = slice_batch(test.x, 300, 800);
+  CompileOptions options;
+  options.rounding_bits = 6;
+  const CompiledModel c = compile(model, calib, options);
+  std::cout << c.report().to_text();
+  const compiler::FheCircuit& circuit = c.circuit();
+  compiler::validate_circuit(circuit, "fmnist_cnn");
+  EXPECT_GE(circuit.tlus.size(), 2u);
+  EXPECT_LE(c.report().max_precision, 6u);
+  const double float_acc = accuracy(model.run(eval), test.y, 300);
+  const double clear_acc = accuracy(c.predict_clear(eval), test.y, 300);
+  SimulationCounts counts;
+  const double sim_acc = accuracy(c.dequantize_output(c.run_simulate(c.quantize_input(eval), 5, &counts)), test.y, 300);
+  std::cout << "fmnist_cnn (500 images): float " << float_acc << " clear " << clear_acc << " simulate " << sim_acc
+            << "; off-by-one " << counts.off_by_one << "/" << counts.pbs << " wrapped " << counts.wrapped << "\n";
+  EXPECT_GE(sim_acc, clear_acc - 0.03);
+  EXPECT_EQ(counts.larger_errors, 0);
+}
+
+}  // namespace
+}  // namespace fheq

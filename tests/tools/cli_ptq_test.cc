@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -46,7 +47,8 @@ TEST(CliPtq, EvalJsonOnDigits) {
   const Result r = run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --n-bits 8 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
-  for (const char* key : {"float_accuracy", "quantized_accuracy", "n_bits", "max_bit_width", "pbs_count"})
+  for (const char* key : {"float_accuracy", "quantized_accuracy", "agreement_with_float", "n_bits", "max_bit_width",
+                          "pbs_count"})
     EXPECT_TRUE(j.contains(key)) << key;
   // models/models.json records the float accuracy torch measured on the same split.
   std::ifstream models_file(kModels + "models.json");
@@ -54,6 +56,11 @@ TEST(CliPtq, EvalJsonOnDigits) {
   EXPECT_NEAR(j["float_accuracy"].get<double>(), models["digits_mlp"]["float_accuracy"].get<double>(), 0.003);
   EXPECT_GE(j["quantized_accuracy"].get<double>(), j["float_accuracy"].get<double>() - 0.02);
   EXPECT_LE(j["quantized_accuracy"].get<double>(), 1.0);
+  // Samples can change correctness only where the quantized argmax differs from the float one.
+  EXPECT_LE(std::fabs(j["float_accuracy"].get<double>() - j["quantized_accuracy"].get<double>()),
+            1.0 - j["agreement_with_float"].get<double>() + 1e-12);
+  EXPECT_GE(j["agreement_with_float"].get<double>(), 0.97);
+  EXPECT_LE(j["agreement_with_float"].get<double>(), 1.0);
   EXPECT_EQ(j["n_bits"].get<int>(), 8);
   EXPECT_EQ(j["test_samples"].get<int>(), 359);
   EXPECT_GT(j["pbs_count"].get<int>(), 0);

@@ -7,23 +7,22 @@ namespace fheq::tfhe {
 
 void blind_rotate_assign(const FourierBootstrapKey& key, const uint64_t* switched_mask, GlweCiphertext& accumulator,
                          ExternalProductScratch& scratch) {
-  const size_t n = key.polynomial_size.value, columns = key.glwe_dimension.value + 1;
+  const size_t columns = key.glwe_dimension.value + 1;
   const size_t per_ggsw = key.rows_per_ggsw() * columns;
   FHEQ_CHECK(accumulator.glwe_dimension == key.glwe_dimension && accumulator.polynomial_size == key.polynomial_size);
   FHEQ_CHECK(scratch.fits(key.glwe_dimension, key.polynomial_size, key.level));
   Torus* acc = accumulator.data.data();
-  Torus* rotated = scratch.rotated.data();
   const size_t lwe_n = key.input_lwe_dimension.value;
   for (size_t i = 0; i < lwe_n; ++i) {
     const uint64_t power = switched_mask[i];
     if (power == 0) continue;  // X^0·ACC − ACC = 0: the CMUX is the identity
-    for (size_t c = 0; c < columns; ++c) rotate_negacyclic_minus_one(acc + c * n, n, power, rotated + c * n);
-    // ACC ← ACC + BSK_i ⊡ (X^{ã_i}·ACC − ACC). No software prefetch of BSK_{i+1}: the fused inverse
-    // reads each key polynomial sequentially, which the hardware prefetchers follow; measured on the
-    // TFHE-rs set, spreading prefetcht1 of the next GGSW over the transforms made the PBS 12% slower
-    // (15.6 vs 13.9 ms) and one burst per CMUX (the previous code) 14% slower.
-    external_product_add(key.polynomials.data() + i * per_ggsw, key.glwe_dimension, key.polynomial_size,
-                         key.base_log, key.level, rotated, acc, scratch);
+    // ACC ← ACC + BSK_i ⊡ (X^{ã_i}·ACC − ACC), the rotation and decomposition fused into the forward
+    // transforms. No software prefetch of BSK_{i+1}: the fused inverse reads each key polynomial
+    // sequentially, which the hardware prefetchers follow; measured on the TFHE-rs set, spreading
+    // prefetcht1 of the next GGSW over the transforms made the PBS 12% slower (15.6 vs 13.9 ms) and
+    // one burst per CMUX 14% slower.
+    cmux_rotate_add(key.polynomials.data() + i * per_ggsw, key.glwe_dimension, key.polynomial_size, key.base_log,
+                    key.level, power, acc, scratch);
   }
 }
 

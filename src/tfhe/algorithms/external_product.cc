@@ -18,6 +18,19 @@ void require_matching(const FourierGgswCiphertext& ggsw, const GlweCiphertext& i
                ") and GLWE (k=", in.glwe_dimension.value, ", N=", in.polynomial_size.value, ") differ");
 }
 
+// out += Σ_r digit_r ⊙ GGSW(r, c) per output column c, summed inside the inverse transform; the
+// (k+1)·l transformed digits are in scratch.digit_fouriers.
+void add_products_of_digits(const FourierPolynomial* ggsw_polynomials, size_t columns, size_t n, size_t rows,
+                            Torus* out, ExternalProductScratch& scratch) {
+  const FourierPolynomial* digit_terms[kMaxGgswRows];
+  const FourierPolynomial* key_terms[kMaxGgswRows];
+  for (size_t r = 0; r < rows; ++r) digit_terms[r] = &scratch.digit_fouriers[r];
+  for (size_t c = 0; c < columns; ++c) {
+    for (size_t r = 0; r < rows; ++r) key_terms[r] = ggsw_polynomials + r * columns + c;
+    scratch.fft->backward_add_torus_of_products(digit_terms, key_terms, rows, out + c * n);
+  }
+}
+
 }  // namespace
 
 ExternalProductScratch::ExternalProductScratch(GlweDimension glwe_dimension, PolynomialSize polynomial_size,
@@ -47,14 +60,23 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
     decompose_polynomial(in + i * n, n, base_log, level, scratch.digits.data());
     for (size_t j = 0; j < l; ++j) fft.forward_i64(scratch.digits.data() + j * n, scratch.digit_fouriers[i * l + j]);
   }
-  // Column c of the result: Σ_r digit_r ⊙ GGSW(r, c), summed inside the inverse transform.
-  const FourierPolynomial* digit_terms[kMaxGgswRows];
-  const FourierPolynomial* key_terms[kMaxGgswRows];
-  for (size_t r = 0; r < rows; ++r) digit_terms[r] = &scratch.digit_fouriers[r];
-  for (size_t c = 0; c < columns; ++c) {
-    for (size_t r = 0; r < rows; ++r) key_terms[r] = ggsw_polynomials + r * columns + c;
-    fft.backward_add_torus_of_products(digit_terms, key_terms, rows, out + c * n);
-  }
+  add_products_of_digits(ggsw_polynomials, columns, n, rows, out, scratch);
+}
+
+void cmux_rotate_add(const FourierPolynomial* ggsw_polynomials, GlweDimension glwe_dimension,
+                     PolynomialSize polynomial_size, DecompositionBaseLog base_log, DecompositionLevelCount level,
+                     size_t power, Torus* acc, ExternalProductScratch& scratch) {
+  const size_t n = polynomial_size.value, columns = glwe_dimension.value + 1, l = level.value;
+  const size_t rows = columns * l;
+  const NegacyclicFft& fft = *scratch.fft;
+  FHEQ_CHECK(scratch.digit_fouriers.size() == rows && rows <= kMaxGgswRows && power < 2 * n,
+             "CMUX with ", rows, " rows, power ", power);
+  const auto bl = static_cast<unsigned>(base_log.value), levels = static_cast<unsigned>(l);
+  // Every forward transform reads acc before the inverse transforms below add into it.
+  for (size_t i = 0; i < columns; ++i)
+    for (unsigned j = 0; j < levels; ++j)
+      fft.forward_rotated_digit(acc + i * n, power, bl, levels, j, scratch.digit_fouriers[i * l + j]);
+  add_products_of_digits(ggsw_polynomials, columns, n, rows, acc, scratch);
 }
 
 void external_product_add(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in, GlweCiphertext& out,

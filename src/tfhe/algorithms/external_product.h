@@ -38,6 +38,13 @@ void external_product_add(const FourierPolynomial* ggsw_polynomials, GlweDimensi
                           ExternalProductScratch& scratch);
 void external_product_add(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in, GlweCiphertext& out,
                           ExternalProductScratch& scratch);
+// One CMUX of the blind rotation: acc += ggsw ⊡ (X^power·acc − acc), power ∈ [0, 2N), `acc` holding
+// (k+1)·N coefficients. The rotation and the gadget decomposition are computed inside the forward
+// transforms (NegacyclicFft::forward_rotated_digit), so no rotated or digit polynomial is written.
+// Bit-identical to rotate_negacyclic_minus_one on each column followed by external_product_add.
+void cmux_rotate_add(const FourierPolynomial* ggsw_polynomials, GlweDimension glwe_dimension,
+                     PolynomialSize polynomial_size, DecompositionBaseLog base_log, DecompositionLevelCount level,
+                     size_t power, Torus* acc, ExternalProductScratch& scratch);
 GlweCiphertext external_product(const FourierGgswCiphertext& ggsw, const GlweCiphertext& in);
 // Exact reference (Karatsuba negacyclic products mod 2^64).
 GlweCiphertext external_product_ref(const GgswCiphertext& ggsw, const GlweCiphertext& in);

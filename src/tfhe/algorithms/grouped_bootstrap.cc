@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "tfhe/algorithms/external_product.h"
+#include "tfhe/algorithms/keyswitch.h"
 #include "tfhe/algorithms/polynomial_ops.h"
 #include "tfhe/algorithms/sample_extraction.h"
 #include "tfhe/commons/decomposition.h"
@@ -29,16 +30,11 @@ void keyswitch_group(const Key& key, const LweCiphertext* const* inputs, size_t 
   const Element* key_data = key.data.data();
   for (size_t i = 0; i < n_in; ++i) {
     for (size_t g = 0; g < count; ++g) decomposer.decompose(inputs[g]->data[i], digits.data() + g * l);
-    for (size_t j = 0; j < l; ++j) {
-      const Element* __restrict ct = key_data + (i * l + j) * size;
-      for (size_t g = 0; g < count; ++g) {
-        const int64_t digit = digits[g * l + j];
-        if (digit == 0) continue;
-        const Element d = static_cast<Element>(digit);
-        Element* __restrict acc = accumulators[g].data();
-        for (size_t t = 0; t < size; ++t) acc[t] -= d * ct[t];
-      }
-    }
+    // The l key rows of coefficient i (l·size elements: 15 KB for the TFHE-rs set's compact key) stay
+    // in L1 while every ciphertext of the group uses them.
+    for (size_t g = 0; g < count; ++g)
+      detail::subtract_digit_rows<Element>(digits.data() + g * l, l, key_data + i * l * size, size,
+                                           accumulators[g].data());
   }
 }
 
@@ -72,11 +68,8 @@ void bootstrap_lwe_group(const FourierBootstrapKey& key, const LookupTable* cons
     for (size_t g = 0; g < count; ++g) {
       const uint64_t power = scratches[g].switched[i];
       if (power == 0) continue;
-      Torus* acc = scratches[g].accumulator.data.data();
-      for (size_t c = 0; c < columns; ++c)
-        rotate_negacyclic_minus_one(acc + c * big_n, big_n, power, shared.rotated.data() + c * big_n);
-      external_product_add(ggsw, key.glwe_dimension, key.polynomial_size, key.base_log, key.level,
-                           shared.rotated.data(), acc, shared);
+      cmux_rotate_add(ggsw, key.glwe_dimension, key.polynomial_size, key.base_log, key.level, power,
+                      scratches[g].accumulator.data.data(), shared);
     }
   }
   for (size_t g = 0; g < count; ++g) extract_lwe_sample(scratches[g].accumulator, 0, *outputs[g]);

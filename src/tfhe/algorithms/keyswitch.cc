@@ -56,13 +56,7 @@ void keyswitch_lwe(const CompactLweKeyswitchKey& key, const LweCiphertext& in, L
   int64_t digits[64];
   for (size_t i = 0; i < n_in; ++i) {
     decompose_torus(in.data[i], bl, l, digits);
-    for (size_t j = 0; j < l; ++j) {
-      if (digits[j] == 0) continue;
-      const uint32_t d = static_cast<uint32_t>(digits[j]);
-      const uint32_t* __restrict ct = key_data + (i * l + j) * size;
-      uint32_t* __restrict a = acc.data();
-      for (size_t t = 0; t < size; ++t) a[t] -= d * ct[t];
-    }
+    detail::subtract_digit_rows<uint32_t>(digits, l, key_data + i * l * size, size, acc.data());
   }
   for (size_t t = 0; t < size; ++t) out.data[t] = static_cast<Torus>(acc[t]) << 32;
 }
@@ -94,12 +88,7 @@ void keyswitch_lwe(const LweKeyswitchKey& key, const LweCiphertext& in, LweCiphe
   int64_t digits[64];
   for (size_t i = 0; i < n_in; ++i) {
     decompose_torus(in.data[i], bl, l, digits);
-    for (size_t j = 0; j < l; ++j) {
-      if (digits[j] == 0) continue;
-      const Torus d = static_cast<Torus>(digits[j]);
-      const Torus* ct = key_data + (i * l + j) * size;
-      for (size_t t2 = 0; t2 < size; ++t2) acc[t2] -= d * ct[t2];
-    }
+    detail::subtract_digit_rows<Torus>(digits, l, key_data + i * l * size, size, acc);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "tfhe/commons/decomposition.h"
 #include "tfhe/commons/torus_convert.h"
 #include "tfhe/fft/fft_kernel.h"
 
@@ -46,6 +47,25 @@ void ComplexFftKernel::forward_negacyclic(const int64_t* a, const double* twist_
     im[k] = x * twist_im[k] + y * twist_re[k];
   }
   forward(re, im);
+}
+
+void ComplexFftKernel::forward_negacyclic_rotated_digit(const RotatedDigitInput& input, const double* twist_re,
+                                                        const double* twist_im, double* re, double* im) const {
+  // X^power·p − p coefficient by coefficient (X^N = −1), then all digits, then one transform.
+  const size_t n = 2 * m_, level = input.level;
+  thread_local AlignedVector<uint64_t> rotated;
+  thread_local AlignedVector<int64_t> digits;
+  if (rotated.size() < n) rotated.resize(n);
+  if (digits.size() < level * n) digits.resize(level * n);
+  const uint64_t* p = input.polynomial;
+  for (size_t c = 0; c < n; ++c) {
+    const size_t source = (c + 2 * n - input.power) % (2 * n);  // X^power moves coefficient source to c
+    const uint64_t moved = source < n ? p[source] : uint64_t{0} - p[source - n];
+    rotated[c] = moved - p[c];
+  }
+  const Decomposer decomposer{DecompositionBaseLog{input.base_log}, DecompositionLevelCount{level}};
+  decomposer.decompose_polynomial(rotated.data(), n, digits.data());
+  forward_negacyclic(digits.data() + input.digit_index * n, twist_re, twist_im, re, im);
 }
 
 void ComplexFftKernel::backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,
@@ -155,6 +175,18 @@ void NegacyclicFft::forward_torus(const uint64_t* coefficients, FourierPolynomia
   // Same bits read as signed: the centred representative in [-2^63, 2^63) keeps magnitudes (and so
   // the absolute rounding error) smallest.
   impl_->forward(reinterpret_cast<const int64_t*>(coefficients), out);
+}
+
+void NegacyclicFft::forward_rotated_digit(const uint64_t* polynomial, size_t power, unsigned base_log, unsigned level,
+                                          unsigned digit_index, FourierPolynomial& out) const {
+  const size_t m = impl_->m;
+  FHEQ_CHECK(out.polynomial_size() == 2 * m, "FourierPolynomial of size ", out.polynomial_size(), ", plan is ", 2 * m);
+  FHEQ_CHECK(power < 4 * m && base_log >= 1 && base_log <= 63 && level >= 1 && base_log * level <= 64 &&
+                 digit_index < level,
+             "forward_rotated_digit: power ", power, ", base_log ", base_log, ", level ", level, ", digit ", digit_index);
+  impl_->kernel->forward_negacyclic_rotated_digit({polynomial, power, base_log, level, digit_index},
+                                                  impl_->twist_re.data(), impl_->twist_im.data(), out.re.data(),
+                                                  out.im.data());
 }
 
 void NegacyclicFft::backward_add_torus(const FourierPolynomial& in, uint64_t* acc) const {

@@ -53,6 +53,13 @@ class NegacyclicFft {
   // Torus coefficients are read as signed 64-bit and rounded to double (53 bits): the dropped low
   // bits (< 2^10 per coefficient) are part of the noise model. Used once per key, not per product.
   void forward_torus(const uint64_t* coefficients, FourierPolynomial& out) const;
+  // Forward transform of digit `digit_index` (0 = most significant) of the signed gadget decomposition
+  // (Decomposer: base 2^base_log, `level` digits) of X^power·p − p mod X^N + 1, power ∈ [0, 2N): the
+  // CMUX input of the blind rotation, computed as the transform's first pass loads it (no rotated
+  // or digit polynomial in memory). Bit-identical to rotate_negacyclic_minus_one, decompose_polynomial
+  // and forward_i64 of that digit (tests/tfhe/fft_rotated_digit_test.cc).
+  void forward_rotated_digit(const uint64_t* polynomial, size_t power, unsigned base_log, unsigned level,
+                             unsigned digit_index, FourierPolynomial& out) const;
   // Inverse transform; rounds each coefficient to the nearest integer and ADDS it mod 2^64 to `acc`.
   // Values of any magnitude are reduced mod 2^64 exactly (round_to_torus_wrapping).
   //

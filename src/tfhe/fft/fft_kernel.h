@@ -12,6 +12,15 @@ struct FourierTerm {
   const double *a_re, *a_im, *b_re, *b_im;
 };
 
+// The input of one forward transform of the blind rotation's external product: digit
+// `digit_index` (0 = most significant) of the signed gadget decomposition (Decomposer, base 2^base_log,
+// `level` digits) of X^power·p − p in Z_{2^64}[X]/(X^N + 1), power ∈ [0, 2N).
+struct RotatedDigitInput {
+  const uint64_t* polynomial;  // p, N coefficients
+  size_t power;
+  unsigned base_log, level, digit_index;
+};
+
 // An in-place complex FFT of size m on split arrays (re[], im[]).
 //   forward:  natural-order input → output at bit-reversed positions, F_j = Σ_k x_k e^{-2πi jk/m}
 //   backward: bit-reversed input → natural-order output, x_k = Σ_j F_j e^{+2πi jk/m} (NOT divided by m)
@@ -27,6 +36,11 @@ class ComplexFftKernel {
   // same error bound.
   virtual void forward_negacyclic(const int64_t* a, const double* twist_re, const double* twist_im, double* re,
                                   double* im) const;
+  // forward_negacyclic of the digit polynomial described by `input`. The default materialises the
+  // rotation and the decomposition in scratch; kernels may compute them as their first pass loads
+  // its input. Results must be bit-identical to the default (same digits, same transform).
+  virtual void forward_negacyclic_rotated_digit(const RotatedDigitInput& input, const double* twist_re,
+                                                const double* twist_im, double* re, double* im) const;
   // The whole inverse: copy `in` to scratch, backward(), untwist (untwist_* = ψ^{-k}/M), unfold and
   // round mod 2^64 into out (written, or added when `accumulate`).
   virtual void backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,

@@ -162,28 +162,79 @@ class NativeFftKernel final : public ComplexFftKernel {
                           double* im) const override {
     if (m_ < 32 || !aligned64(re) || !aligned64(im))
       return ComplexFftKernel::forward_negacyclic(a, twist_re, twist_im, re, im);
-    // Fold + twist, c_k = (a_k + i·a_{k+M})·ψ^k, fused with the first DIF pass.
     const size_t m = m_;
-    auto twisted = [&](size_t k) {
-      const __m512d x = _mm512_cvtepi64_pd(_mm512_loadu_si512(a + k));
-      const __m512d y = _mm512_cvtepi64_pd(_mm512_loadu_si512(a + k + m));
-      return mul(Cv{x, y}, Cv{_mm512_loadu_pd(twist_re + k), _mm512_loadu_pd(twist_im + k)});
-    };
-    if (stages_above_last_pass() % 2 == 1) {
-      const size_t h = m / 2;
-      const double* wr = tw_re_.data() + h;
-      const double* wi = tw_im_.data() + h;
-      for (size_t j = 0; j < h; j += 8) {
-        const Cv u = twisted(j), v = twisted(j + h);
-        store(re + j, im + j, add(u, v));
-        store(re + j + h, im + j + h, mul(sub(u, v), load(wr + j, wi + j)));
+    forward_negacyclic_from(
+        [&](size_t k) {
+          return Cv{_mm512_cvtepi64_pd(_mm512_loadu_si512(a + k)), _mm512_cvtepi64_pd(_mm512_loadu_si512(a + k + m))};
+        },
+        twist_re, twist_im, re, im);
+  }
+
+  // The blind rotation's CMUX input X^power·p − p and its gadget digit are computed 8 coefficients at
+  // a time as the first pass loads them: no rotated polynomial or digit array is written and re-read.
+  // The digits are those of Decomposer (same integer operations per lane), so the transform is
+  // bit-identical to the default path.
+  void forward_negacyclic_rotated_digit(const RotatedDigitInput& input, const double* twist_re,
+                                        const double* twist_im, double* re, double* im) const override {
+    const unsigned total_bits = input.base_log * input.level;
+    if (m_ < 32 || !aligned64(re) || !aligned64(im) || input.base_log < 1 || total_bits > 64 ||
+        input.digit_index >= input.level)
+      return ComplexFftKernel::forward_negacyclic_rotated_digit(input, twist_re, twist_im, re, im);
+    const size_t n = 2 * m_, m = m_;
+    const uint64_t* p = input.polynomial;
+    // X^power = ±X^shift: coefficient c of X^power·p is sign·p[c − shift] for c ≥ shift and
+    // −sign·p[c − shift + N] below (the wrap through X^N = −1), sign = −1 when power ≥ N.
+    const bool negate = input.power >= n;
+    const size_t shift = negate ? input.power - n : input.power;
+    const __m512i keep_mask = _mm512_set1_epi64(negate ? -1 : 0);  // (x ^ mask) − mask negates when all ones
+    const __m512i wrap_mask = _mm512_set1_epi64(negate ? 0 : -1);
+    const unsigned dropped = 64 - total_bits;
+    const __m512i kept_mask = _mm512_set1_epi64(total_bits >= 64 ? -1 : static_cast<long long>((uint64_t{1} << total_bits) - 1));
+    const __m512i digit_mask = _mm512_set1_epi64(static_cast<long long>((uint64_t{1} << input.base_log) - 1));
+    const __m512i one = _mm512_set1_epi64(1);
+    const unsigned base_log = input.base_log, levels_popped = input.level - input.digit_index;
+    // Coefficients c … c+7 of X^power·p − p.
+    auto rotated = [&](size_t c) {
+      __m512i moved;
+      if (c >= shift) {
+        moved = _mm512_loadu_si512(p + c - shift);
+        moved = _mm512_sub_epi64(_mm512_xor_si512(moved, keep_mask), keep_mask);
+      } else if (c + 8 <= shift) {
+        moved = _mm512_loadu_si512(p + c + n - shift);
+        moved = _mm512_sub_epi64(_mm512_xor_si512(moved, wrap_mask), wrap_mask);
+      } else {  // the one vector that straddles the wrap
+        alignas(64) uint64_t lanes[8];
+        for (size_t lane = 0; lane < 8; ++lane) {
+          const size_t target = c + lane;
+          const bool wraps = target < shift;
+          const uint64_t value = wraps ? p[target + n - shift] : p[target - shift];
+          lanes[lane] = (wraps != negate) ? uint64_t{0} - value : value;
+        }
+        moved = _mm512_load_si512(lanes);
       }
-      dif_stages(re, im, m / 4);
-    } else {
-      radix4_dif_block(re, im, m / 2, 0, twisted);
-      dif_stages(re, im, m / 8);
-    }
-    last_pass_dif(re, im);
+      return _mm512_sub_epi64(moved, _mm512_loadu_si512(p + c));
+    };
+    // Decomposer::decompose per lane: round to the top β·l bits, then pop balanced digits from the
+    // least significant one up to digit_index (decomposition.cc, pop_balanced_digit).
+    auto digit = [&](__m512i t) {
+      __m512i state = t;
+      if (dropped > 0) {
+        state = _mm512_srli_epi64(_mm512_add_epi64(_mm512_srli_epi64(t, dropped - 1), one), 1);
+        state = _mm512_and_si512(state, kept_mask);
+      }
+      __m512i value = _mm512_setzero_si512();
+      for (unsigned popped = 0; popped < levels_popped; ++popped) {
+        const __m512i raw = _mm512_and_si512(state, digit_mask);
+        state = _mm512_srli_epi64(state, base_log);
+        const __m512i carry = _mm512_srli_epi64(
+            _mm512_and_si512(_mm512_or_si512(_mm512_sub_epi64(raw, one), state), raw), base_log - 1);
+        state = _mm512_add_epi64(state, carry);
+        value = _mm512_sub_epi64(raw, _mm512_slli_epi64(carry, base_log));
+      }
+      return _mm512_cvtepi64_pd(value);
+    };
+    forward_negacyclic_from([&](size_t k) { return Cv{digit(rotated(k)), digit(rotated(k + m))}; }, twist_re,
+                            twist_im, re, im);
   }
 
   void backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,
@@ -429,6 +480,32 @@ class NativeFftKernel final : public ComplexFftKernel {
         store(r + j + 3 * q, i + j + 3 * q, o3);
       }
     }
+  }
+
+  // Fold + twist, c_k = (a_k + i·a_{k+M})·ψ^k, fused with the first DIF pass, then the other passes.
+  // folded(k) returns the 8 untwisted values (a_k … a_{k+7}) + i·(a_{k+M} … a_{k+M+7}) as doubles.
+  template <typename Folded>
+  void forward_negacyclic_from(const Folded& folded, const double* twist_re, const double* twist_im, double* re,
+                               double* im) const {
+    const size_t m = m_;
+    auto twisted = [&](size_t k) {
+      return mul(folded(k), Cv{_mm512_loadu_pd(twist_re + k), _mm512_loadu_pd(twist_im + k)});
+    };
+    if (stages_above_last_pass() % 2 == 1) {
+      const size_t h = m / 2;
+      const double* wr = tw_re_.data() + h;
+      const double* wi = tw_im_.data() + h;
+      for (size_t j = 0; j < h; j += 8) {
+        const Cv u = twisted(j), v = twisted(j + h);
+        store(re + j, im + j, add(u, v));
+        store(re + j + h, im + j + h, mul(sub(u, v), load(wr + j, wi + j)));
+      }
+      dif_stages(re, im, m / 4);
+    } else {
+      radix4_dif_block(re, im, m / 2, 0, twisted);
+      dif_stages(re, im, m / 8);
+    }
+    last_pass_dif(re, im);
   }
 
   // The whole inverse from input(b) (8 values at b): first pass into scratch, radix-4 passes, and a

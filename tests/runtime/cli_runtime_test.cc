@@ -1,0 +1,106 @@
+// The client/server CLI flow as a user runs it (the built fheq binary): compile → keygen → encrypt → run →
+// decrypt on digits, checked against the clear integer model computed here through the library; and the
+// one-line errors for a secret key given to the server and for files of another artifact.
+// TOY parameters through the explicit test-only opt-in FHEQ_ALLOW_TOY_PARAMS=1 (keeps the test ~seconds).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "fheq/fheq.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+Result run_cli(const std::string& args, bool allow_toy = true) {
+  const std::string err_file = ::testing::TempDir() + "fheq_runtime_cli_stderr.txt";
+  const std::string command = std::string(allow_toy ? "FHEQ_ALLOW_TOY_PARAMS=1 " : "FHEQ_ALLOW_TOY_PARAMS=0 ") +
+                              FHEQ_CLI_PATH + " " + args + " 2>" + err_file;
+  Result r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  return r;
+}
+
+size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(CliRuntime, DigitsEndToEndEqualsClearAndRejectsWrongFiles) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("fheq_cli_runtime_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string d = dir.string(), model = std::string(FHEQ_SOURCE_DIR) + "/models/digits_mlp.onnx";
+  Result r = run_cli("compile " + model + " --dataset digits --n-bits 2 --params TOY_P5 -o " + d + "/ART");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli("keygen " + d + "/ART -o " + d + "/KEYS");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli("encrypt " + d + "/ART --key " + d + "/KEYS/secret.key --dataset digits --count 6 --offset 3 -o " + d + "/IN.ct");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli("run " + d + "/ART --eval-keys " + d + "/KEYS/eval.keys " + d + "/IN.ct -o " + d + "/OUT.ct");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli("decrypt " + d + "/ART --key " + d + "/KEYS/secret.key " + d + "/OUT.ct --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+
+  // Independent reference: the same PTQ through the library, run in the clear.
+  const fheq::FloatModel float_model = fheq::FloatModel::load(model);
+  fheq::PtqOptions options;
+  options.n_bits = fheq::NBits::all(2);
+  const fheq::QuantizedModel q = fheq::quantize(float_model, fheq::load_dataset("digits", "train").x, options);
+  const fheq::Dataset test = fheq::load_dataset("digits", "test");
+  const fheq::IntTensor clear = q.run_clear(q.quantize_input(fheq::slice_batch(test.x, 3, 9)));
+  EXPECT_EQ(j["samples"].get<int64_t>(), 6);
+  EXPECT_EQ(j["accumulators"].get<std::vector<int64_t>>(), clear.data);
+
+  // The server refuses a secret key, in one line.
+  r = run_cli("run " + d + "/ART --eval-keys " + d + "/KEYS/secret.key " + d + "/IN.ct -o " + d + "/X.ct");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("SECRET"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d + "/X.ct"));
+
+  // Another artifact (other bits → other circuit): its keys and ciphertexts do not fit, in one line each.
+  r = run_cli("compile " + model + " --dataset digits --n-bits 2 --n-bits-inputs 3 --params TOY_P5 -o " + d + "/ART2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli("run " + d + "/ART2 --eval-keys " + d + "/KEYS/eval.keys " + d + "/IN.ct -o " + d + "/X.ct");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("circuit"), std::string::npos) << r.err;
+  r = run_cli("decrypt " + d + "/ART2 --key " + d + "/KEYS/secret.key " + d + "/OUT.ct");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  // Truncated ciphertexts.
+  fs::resize_file(d + "/IN.ct", fs::file_size(d + "/IN.ct") / 2);
+  r = run_cli("run " + d + "/ART --eval-keys " + d + "/KEYS/eval.keys " + d + "/IN.ct -o " + d + "/X.ct");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("IN.ct"), std::string::npos) << r.err;
+  // TOY parameters are refused without the opt-in.
+  r = run_cli("keygen " + d + "/ART -o " + d + "/KEYS3", /*allow_toy=*/false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("TOY"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+}  // namespace
