@@ -33,7 +33,7 @@ enum class FheRoundingMode : int32_t {
 
 // How strictly the client's decryption of the output accumulator must be exact (docs/COMPILER.md §3.2).
 enum class FheOutputDecoding : int32_t {
-  kPreferExact = 0,   // exact when that at most doubles the cost of the kBounded parameters, else kBounded
+  kPreferExact = 0,   // exact when that costs ≤ 1.25× the kBounded parameters, else kBounded
   kRequireExact = 1,  // parameters must decode the output exactly w.p. ≥ 1 − p_error (else fheq::Error)
   kBounded = 2,       // output noise σ ≤ (calibrated output span) / 2^output_noise_bits (reported, simulated)
 };

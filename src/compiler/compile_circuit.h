@@ -35,10 +35,11 @@ struct CircuitOptions {
   //   kBounded:      σ_out ≤ (observed output span) / 2^output_noise_bits;
   //   kRequireExact: decoding noise < Δ_out/2 w.p. ≥ 1 − target;
   //   kPreferExact:  exact when that costs at most exact_output_cost_factor × the kBounded set, else kBounded.
+  // (Exact output decoding is what makes execute == clear on every output value; latency is the price.)
   enum class OutputDecoding { kPreferExact, kRequireExact, kBounded };
   OutputDecoding output_decoding = OutputDecoding::kPreferExact;
   int output_noise_bits = 8;  // kBounded: 0 means no constraint at all
-  double exact_output_cost_factor = 2.0;
+  double exact_output_cost_factor = 1.25;
   std::optional<tfhe::TfheParams> fixed_params;  // skip selection (tests: TOY sets)
   int threads = 0;                  // threads for the latency estimate (0: the default pool's size)
 };

@@ -95,6 +95,26 @@ double NormalStream::next() {
   return r * std::cos(2.0 * std::numbers::pi * u2);
 }
 
+ExpectedErrors expected_decision_errors(const TluEncoding& t, const IntTensor& acc, double noise_scale) {
+  ExpectedErrors out;
+  const int64_t elements = static_cast<int64_t>(t.input_variance.size());
+  FHEQ_CHECK(elements > 0 && acc.size() % elements == 0, acc.size(), " accumulators for ", elements, " elements");
+  const double step = std::ldexp(1.0, static_cast<int>(-t.rounding_shift));
+  auto phi = [](double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); };
+  for (int64_t i = 0; i < acc.size(); ++i) {
+    const int64_t u = acc[i] + t.input_offset;
+    const int64_t nearest = quant::round_shift_exact(u, t.rounding_shift);
+    const double f = static_cast<double>(u - nearest * (int64_t{1} << t.rounding_shift)) * step;
+    const double sigma = std::sqrt(t.input_variance[static_cast<size_t>(i % elements)]) *
+                         std::ldexp(noise_scale, static_cast<int>(t.precision) + 1);
+    if (sigma <= 0) continue;
+    const double p = 1.0 - (phi((0.5 - f) / sigma) - phi((-0.5 - f) / sigma));
+    out.mean += p;
+    out.variance += p * (1 - p);
+  }
+  return out;
+}
+
 IntTensor run_circuit_clear(const FheCircuit& circuit, const IntTensor& codes) {
   quant::ClearRunOptions options;
   options.approximate_rounding = [](int64_t acc, int64_t shift) { return quant::round_shift_exact(acc, shift); };

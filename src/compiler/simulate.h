@@ -43,6 +43,16 @@ IntTensor run_circuit_clear(const FheCircuit& circuit, const IntTensor& codes);
 IntTensor run_circuit_simulate(const FheCircuit& circuit, const IntTensor& codes, const SimulateOptions& options,
                                SimulationStats* stats = nullptr);
 
+// The analytic expectation of simulate's decision errors for one TLU: for accumulators `acc` of t.input
+// ([N, elements], clear values), Σ over PBS of P(j ≠ nearest) = 1 − [Φ((1/2 − f)/σ) − Φ((−1/2 − f)/σ)] with f the
+// dropped low bits as a fraction of the step and σ the predicted noise (× noise_scale) in steps. Also the
+// variance of the count (Σ p(1 − p)), for confidence intervals on a measured count (e.g. execute's).
+struct ExpectedErrors {
+  double mean = 0;
+  double variance = 0;
+};
+ExpectedErrors expected_decision_errors(const TluEncoding& t, const IntTensor& acc, double noise_scale = 1.0);
+
 // Deterministic standard normal draws for (seed, stream): the generator simulate uses (exposed for tests).
 class NormalStream {
  public:

@@ -21,10 +21,15 @@ int tlu_accumulator_bits(const quant::TluOp& op);
 // The TLU with rounding shift `shift` (≥ op.rounding_shift) and its tables sub-sampled accordingly.
 quant::TluOp reround_tlu(const quant::TluOp& op, int64_t shift);
 
-// The smallest shift ≥ op.rounding_shift whose rounded domain fits `keep_bits` bits (r ≥ 1).
+// The smallest shift ≥ op.rounding_shift whose rounded domain (with guard entries) fits `keep_bits` bits.
 int64_t shift_for_kept_bits(const quant::TluOp& op, int keep_bits);
 
-// Precision of the rounded domain (bits_for_span, at least 1).
+// Guard entries a PBS window keeps beyond the table domain (one per side) when the TLU rounds (k > 0): an
+// accumulator at the domain's edge with low bits near a tie reads one index past it with probability up to
+// 1/2, which must land on the clamped value, not wrap negacyclically into −T.
+int64_t tlu_guard_entries(const quant::TluOp& op);
+
+// PBS precision the TLU needs: bits of its rounded domain plus guard entries (at least 1).
 int tlu_precision(const quant::TluOp& op);
 
 // A copy of `graph` whose TLU number i (in op order) keeps keep_bits[i] MSBs (0: unchanged) and uses

@@ -2,6 +2,7 @@
 // the simulated off-by-one rate against the Gaussian CDF, seeds, errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -192,6 +193,10 @@ TEST(Circuit, SimulatedRoundingErrorRateMatchesGaussianCdf) {
       variance += p * (1 - p);
     }
     const double observed = static_cast<double>(stats.off_by_one + stats.larger_errors);
+    // The library's analytic helper (for the runtime's confidence intervals) agrees with this computation.
+    const ExpectedErrors helper = expected_decision_errors(t, acc, so.noise_scale);
+    EXPECT_NEAR(helper.mean, expected, 1e-6 * (1 + expected));
+    EXPECT_NEAR(helper.variance, variance, 1e-6 * (1 + variance));
     std::cout << "noise scale " << so.noise_scale << ": observed " << observed << " rounding errors in " << stats.pbs
               << " PBS, expected " << expected << " ± " << std::sqrt(variance) << "\n";
     EXPECT_EQ(stats.pbs, acc.size());
@@ -203,6 +208,50 @@ TEST(Circuit, SimulatedRoundingErrorRateMatchesGaussianCdf) {
       EXPECT_GT(observed, 100);
     }  // the test must actually see errors
   }
+}
+
+// Approximate rounding (the PBS reads round(u/2^k + ε) with the predicted noise) against exact rounding
+// (⌊(a + 2^(k−1)) / 2^k⌋, the clear executor's kExact): with an identity table the TLU output IS the index,
+// and the two differ by at most one step, in both directions, on many PBS.
+TEST(Circuit, ApproximateAndExactRoundingDifferByAtMostOneStep) {
+  const uint64_t seed = test_seed("Circuit.ApproximateAndExactRoundingDifferByAtMostOneStep");
+  std::mt19937_64 rng(seed);
+  quant::QuantizedNetwork net = small_network(rng);
+  auto& tlu = std::get<quant::TluOp>(net.graph.ops[1]);
+  for (size_t i = 0; i < tlu.tables[0].values.size(); ++i)
+    tlu.tables[0].values[i] = tlu.tables[0].input_min + static_cast<int64_t>(i);  // identity
+  net.graph.ops.pop_back();  // the output is the TLU's: the decrypted value is the PBS index read
+  net.graph.output = tlu.output;
+  CircuitOptions options;
+  options.rounding_bits = 5;
+  const FheCircuit c = compile_circuit(net, options);
+  const TluEncoding& t = c.tlus[0];
+  ASSERT_GT(t.rounding_shift, 0);
+  const IntTensor codes = random_codes(net.graph, 3000, rng, 0, 15);
+  const IntTensor acc = quant::run_integer_graph_all(c.graph, codes,
+      quant::ClearRunOptions{[](int64_t a, int64_t k) { return quant::round_shift_exact(a, k); }})[static_cast<size_t>(t.input)];
+  SimulateOptions so;
+  so.seed = seed;
+  so.output_noise = false;
+  so.noise_scale = 0.2 / std::sqrt(t.max_input_variance * std::ldexp(1.0, 2 * (static_cast<int>(t.precision) + 1)));
+  SimulationStats stats;
+  const IntTensor approx = run_circuit_simulate(c, codes, so, &stats);
+  int64_t up = 0, down = 0;
+  const quant::IntRange domain = quant::tlu_domain(std::get<quant::TluOp>(c.graph.ops[t.op_index]));
+  for (int64_t i = 0; i < acc.size(); ++i) {
+    const int64_t exact = std::clamp(quant::round_shift_exact(acc[i], t.rounding_shift), domain.min, domain.max);
+    // The identity table is in accumulator units: the re-rounded table's entry t is t·2^k.
+    const int64_t unit = int64_t{1} << t.rounding_shift;
+    ASSERT_EQ(approx[i] % unit, 0);
+    const int64_t diff = approx[i] / unit - exact;
+    ASSERT_LE(std::abs(diff), 1) << "accumulator " << acc[i] << " exact " << exact << " approx " << approx[i] << " window " << t.window_start << " p " << t.precision << " k " << t.rounding_shift << " domain " << domain.min << ".." << domain.max;
+    up += diff == 1;
+    down += diff == -1;
+  }
+  std::cout << "approximate vs exact: +1 " << up << ", −1 " << down << " of " << acc.size() << "\n";
+  EXPECT_GT(up, 0);
+  EXPECT_GT(down, 0);
+  EXPECT_EQ(stats.larger_errors, 0);
 }
 
 TEST(Circuit, SimulateIsReplayableAndIndependentOfBatching) {

@@ -3,7 +3,7 @@
 // bit-identical to the step-by-step path built from the independent references (exact monomial
 // product rotate_negacyclic_ref, per-coefficient Decomposer::decompose) followed by forward_i64.
 // Sizes cover the scalar fallback (N = 32), both AVX-512 pass shapes (odd/even stage counts) and the
-// published N; powers cover no shift, shifts that are and are not multiples of 8 (the vector that
+// TFHE-rs N = 2048; powers cover no shift, shifts that are and are not multiples of 8 (the vector that
 // straddles the wrap), and both halves of [0, 2N).
 #include <gtest/gtest.h>
 
@@ -52,15 +52,15 @@ std::vector<uint64_t> random_polynomial(std::mt19937_64& rng, size_t n, const De
   return p;
 }
 
-// Step by step from the references: exact rotation, subtraction, per-coefficient digits, transform.
-FourierPolynomial expected_transform(const NegacyclicFft& fft, const std::vector<uint64_t>& p, size_t power,
+// Step by step from the references: the exact rotation minus p (computed by the caller once per
+// power), per-coefficient digits, transform.
+FourierPolynomial expected_transform(const NegacyclicFft& fft, const std::vector<uint64_t>& rotated_minus_p,
                                      const DecompositionShape& shape, unsigned digit_index) {
-  const size_t n = p.size();
-  const std::vector<uint64_t> rotated = rotate_negacyclic_ref(p, power);
+  const size_t n = rotated_minus_p.size();
   const Decomposer decomposer{DecompositionBaseLog{shape.base_log}, DecompositionLevelCount{shape.level}};
   std::vector<int64_t> digit_polynomial(n), digits(shape.level);
   for (size_t c = 0; c < n; ++c) {
-    decomposer.decompose(rotated[c] - p[c], digits.data());
+    decomposer.decompose(rotated_minus_p[c], digits.data());
     digit_polynomial[c] = digits[digit_index];
   }
   FourierPolynomial out(n);
@@ -80,10 +80,12 @@ void check_plan(const NegacyclicFft& fft, std::mt19937_64& rng) {
     for (const bool tie_heavy : {false, true}) {
       const std::vector<uint64_t> p = random_polynomial(rng, n, shape, tie_heavy);
       for (const size_t power : powers_for(n, rng)) {
+        std::vector<uint64_t> rotated_minus_p = rotate_negacyclic_ref(p, power);
+        for (size_t c = 0; c < n; ++c) rotated_minus_p[c] -= p[c];
         for (unsigned j = 0; j < shape.level; ++j) {
           FourierPolynomial fused(n);
           fft.forward_rotated_digit(p.data(), power, shape.base_log, shape.level, j, fused);
-          const FourierPolynomial expected = expected_transform(fft, p, power, shape, j);
+          const FourierPolynomial expected = expected_transform(fft, rotated_minus_p, shape, j);
           ASSERT_EQ(count_differences(fused, expected), 0u)
               << fft_backend_name(fft.backend()) << " N=" << n << " power=" << power << " base_log=" << shape.base_log
               << " level=" << shape.level << " digit=" << j << " tie_heavy=" << tie_heavy;
@@ -95,7 +97,7 @@ void check_plan(const NegacyclicFft& fft, std::mt19937_64& rng) {
 
 TEST(FftRotatedDigit, NativeMatchesStepByStepReference) {
   std::mt19937_64 rng(test_seed());
-  for (const size_t n : {32, 64, 128, 256, 2048, 4096}) check_plan(fft_for(n, FftBackend::kNative), rng);
+  for (const size_t n : {32, 64, 128, 256, 2048}) check_plan(fft_for(n, FftBackend::kNative), rng);
 }
 
 TEST(FftRotatedDigit, FftwMatchesStepByStepReference) {

@@ -25,7 +25,7 @@ class ExternalProductScratch {
   AlignedVector<int64_t> digits;                 // l·N
   FourierPolynomial digit_fourier;               // one transformed digit polynomial (kept for callers)
   std::vector<FourierPolynomial> accumulators;   // k+1 (kept for callers; the fast path needs none)
-  AlignedVector<Torus> rotated;                  // (k+1)·N: X^a·acc − acc in the blind rotation
+  AlignedVector<Torus> rotated;                  // (k+1)·N (kept for callers; cmux_rotate_add needs none)
   std::vector<FourierPolynomial> digit_fouriers; // (k+1)·l: every transformed digit polynomial
   const NegacyclicFft* fft;
 };
