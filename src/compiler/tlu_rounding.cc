@@ -16,11 +16,7 @@ quant::IntRange tlu_accumulator_domain(const quant::TluOp& op) {
 
 int tlu_accumulator_bits(const quant::TluOp& op) { return quant::bits_for_range(tlu_accumulator_domain(op)); }
 
-int64_t tlu_guard_entries(const quant::TluOp& op) { return op.rounding_shift > 0 ? 2 : 0; }
-
-int tlu_precision(const quant::TluOp& op) {
-  return std::max(1, quant::bits_for_span(quant::tlu_domain(op).span() + tlu_guard_entries(op)));
-}
+int tlu_precision(const quant::TluOp& op) { return std::max(1, quant::bits_for_range(quant::tlu_domain(op))); }
 
 quant::TluOp reround_tlu(const quant::TluOp& op, int64_t shift) {
   FHEQ_CHECK(shift >= op.rounding_shift && shift < 62, "shift ", shift, " < ", op.rounding_shift);
@@ -50,8 +46,7 @@ int64_t shift_for_kept_bits(const quant::TluOp& op, int keep_bits) {
   while (true) {
     const quant::IntRange acc = tlu_accumulator_domain(op);
     const int64_t span = quant::round_shift_exact(acc.max, shift) - quant::round_shift_exact(acc.min, shift);
-    const int64_t guard = shift > 0 ? 2 : 0;  // tlu_guard_entries of the result
-    if (quant::bits_for_span(span + guard) <= keep_bits || shift >= 61) break;
+    if (quant::bits_for_span(span) <= keep_bits || shift >= 61) break;
     ++shift;
   }
   return shift;

@@ -21,15 +21,14 @@ int tlu_accumulator_bits(const quant::TluOp& op);
 // The TLU with rounding shift `shift` (≥ op.rounding_shift) and its tables sub-sampled accordingly.
 quant::TluOp reround_tlu(const quant::TluOp& op, int64_t shift);
 
-// The smallest shift ≥ op.rounding_shift whose rounded domain (with guard entries) fits `keep_bits` bits.
+// The smallest shift ≥ op.rounding_shift whose rounded domain fits `keep_bits` bits (r ≥ 1).
 int64_t shift_for_kept_bits(const quant::TluOp& op, int keep_bits);
 
-// Guard entries a PBS window keeps beyond the table domain (one per side) when the TLU rounds (k > 0): an
-// accumulator at the domain's edge with low bits near a tie reads one index past it with probability up to
-// 1/2, which must land on the clamped value, not wrap negacyclically into −T.
-int64_t tlu_guard_entries(const quant::TluOp& op);
-
-// PBS precision the TLU needs: bits of its rounded domain plus guard entries (at least 1).
+// PBS precision the TLU needs: bits of its rounded domain (at least 1). When the domain does not fill the 2^p
+// window, the spare entries are split between both ends (compile_circuit.cc layout_window): they act as guard
+// entries, so an edge accumulator whose low bits are near a tie, reading one index past the domain, gets the
+// clamped value instead of wrapping negacyclically into −T. A domain that fills the window has no guard: such
+// wraps are rare (edge of the calibrated range and a near-tie) and simulate counts them.
 int tlu_precision(const quant::TluOp& op);
 
 // A copy of `graph` whose TLU number i (in op order) keeps keep_bits[i] MSBs (0: unchanged) and uses

@@ -212,7 +212,8 @@ TEST(Circuit, SimulatedRoundingErrorRateMatchesGaussianCdf) {
 
 // Approximate rounding (the PBS reads round(u/2^k + ε) with the predicted noise) against exact rounding
 // (⌊(a + 2^(k−1)) / 2^k⌋, the clear executor's kExact): with an identity table the TLU output IS the index,
-// and the two differ by at most one step, in both directions, on many PBS.
+// and the two differ by at most one step, in both directions, on many PBS — except a negacyclic wrap when a
+// window-filling domain's edge value is read one index further out (rare; counted by simulate as `wrapped`).
 TEST(Circuit, ApproximateAndExactRoundingDifferByAtMostOneStep) {
   const uint64_t seed = test_seed("Circuit.ApproximateAndExactRoundingDifferByAtMostOneStep");
   std::mt19937_64 rng(seed);
@@ -236,7 +237,7 @@ TEST(Circuit, ApproximateAndExactRoundingDifferByAtMostOneStep) {
   so.noise_scale = 0.2 / std::sqrt(t.max_input_variance * std::ldexp(1.0, 2 * (static_cast<int>(t.precision) + 1)));
   SimulationStats stats;
   const IntTensor approx = run_circuit_simulate(c, codes, so, &stats);
-  int64_t up = 0, down = 0;
+  int64_t up = 0, down = 0, edge_wraps = 0;
   const quant::IntRange domain = quant::tlu_domain(std::get<quant::TluOp>(c.graph.ops[t.op_index]));
   for (int64_t i = 0; i < acc.size(); ++i) {
     const int64_t exact = std::clamp(quant::round_shift_exact(acc[i], t.rounding_shift), domain.min, domain.max);
@@ -244,14 +245,21 @@ TEST(Circuit, ApproximateAndExactRoundingDifferByAtMostOneStep) {
     const int64_t unit = int64_t{1} << t.rounding_shift;
     ASSERT_EQ(approx[i] % unit, 0);
     const int64_t diff = approx[i] / unit - exact;
-    ASSERT_LE(std::abs(diff), 1) << "accumulator " << acc[i] << " exact " << exact << " approx " << approx[i] << " window " << t.window_start << " p " << t.precision << " k " << t.rounding_shift << " domain " << domain.min << ".." << domain.max;
+    if (std::abs(diff) > 1) {
+      // Only a negacyclic wrap at a window edge (domain filling the window, near-tie) may do this.
+      ASSERT_TRUE(exact == domain.min || exact == domain.max) << "accumulator " << acc[i] << " exact " << exact;
+      ASSERT_EQ(t.window_start + (exact == domain.min ? 0 : (int64_t{1} << t.precision) - 1), exact);
+      ++edge_wraps;
+      continue;
+    }
     up += diff == 1;
     down += diff == -1;
   }
   std::cout << "approximate vs exact: +1 " << up << ", −1 " << down << " of " << acc.size() << "\n";
   EXPECT_GT(up, 0);
   EXPECT_GT(down, 0);
-  EXPECT_EQ(stats.larger_errors, 0);
+  EXPECT_LE(edge_wraps, stats.wrapped);  // a wrapped −T may also land within one step by coincidence
+  EXPECT_LE(edge_wraps, acc.size() / 100);
 }
 
 TEST(Circuit, SimulateIsReplayableAndIndependentOfBatching) {

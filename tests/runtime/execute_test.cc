@@ -60,5 +60,20 @@ TEST(Execute, EqualsClearWithoutRoundingOnDigits) {
   for (int64_t i = 0; i < clear.size(); ++i) ASSERT_EQ(encrypted[i], clear[i]) << "output element " << i;
 }
 
+TEST(Execute, EqualsClearWithSelected128BitParameters) {
+  // The compiler's own 128-bit choice (no TOY): keygen and N ≥ 2048 PBSs, so only 3 samples (~10 s).
+  const uint64_t seed = test_seed("Execute.EqualsClearWithSelected128BitParameters");
+  const testing::SmallModel m = compile_digits(2, 0, quant::RoundingMode::kExact, nullptr, /*secure_selection=*/true);
+  ASSERT_FALSE(m.circuit.params.is_toy());
+  ASSERT_EQ(m.circuit.params.security_bits, 128u);
+  std::printf("params %s\n", m.circuit.params.name.c_str());
+  const Keys keys = make_keys(m, seed);
+  const IntTensor codes = m.quantized->quantize_input(slice_batch(m.test.x, 20, 23));
+  const IntTensor clear = quant::run_integer_graph(m.circuit.graph, codes);
+  const IntTensor encrypted = execute(m, keys, codes, seed);
+  ASSERT_EQ(encrypted.shape, clear.shape);
+  EXPECT_EQ(encrypted.data, clear.data);
+}
+
 }  // namespace
 }  // namespace fheq::runtime

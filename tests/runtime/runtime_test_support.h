@@ -44,10 +44,10 @@ struct SmallModel {
 };
 
 // digits_mlp (64-32-10) quantized at `bits` bits, compiled with the TOY set of the circuit's precision
-// (or `params` when given). No rounding unless rounding_bits > 0.
+// (or `params` when given; or the compiler's own 128-bit choice with secure_selection). No rounding unless rounding_bits > 0.
 inline SmallModel compile_digits(int bits, int rounding_bits = 0,
                                  quant::RoundingMode mode = quant::RoundingMode::kExact,
-                                 const tfhe::TfheParams* params = nullptr) {
+                                 const tfhe::TfheParams* params = nullptr, bool secure_selection = false) {
   const FloatModel model = FloatModel::load(std::string(FHEQ_SOURCE_DIR) + "/models/digits_mlp.onnx");
   const Dataset train = load_dataset("digits", "train");
   PtqOptions options;
@@ -57,9 +57,9 @@ inline SmallModel compile_digits(int bits, int rounding_bits = 0,
   compiler::CircuitOptions copt;
   copt.rounding_bits = rounding_bits;
   copt.rounding_mode = mode;
-  copt.fixed_params = params ? *params : tfhe::params_toy(8);
+  if (!secure_selection) copt.fixed_params = params ? *params : tfhe::params_toy(8);
   out.circuit = compiler::compile_circuit(out.quantized->network(), copt);
-  if (!params) {
+  if (!params && !secure_selection) {
     copt.fixed_params = tfhe::params_toy(out.circuit.max_precision);
     out.circuit = compiler::compile_circuit(out.quantized->network(), copt);
   }

@@ -1,4 +1,6 @@
-// fheq demo: the PTQ accuracy report of the embedded models/fmnist_mlp_sigmoid.onnx on Fashion-MNIST at
+// fheq demo: encrypted inference end to end on the embedded models/fmnist_mlp_sigmoid.onnx (compile, keygen,
+// encrypt a handful of test images, run as the server would, decrypt; float / clear / simulated / encrypted
+// accuracy, latency, PBS count, key sizes) — r1. `fheq demo --ptq`: p1's PTQ accuracy report at
 // several n_bits, and the per-layer bit-width table at 8 bits. The model is found via $FHEQ_HOME/models,
 // then by walking up from the executable, then the source tree the binary was built from.
 #include <cstdio>
@@ -6,7 +8,14 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
 #include "command.h"
+#include "fheq/compiler.h"
 #include "fheq/fheq.h"
 
 namespace fheq::cli {
@@ -65,9 +74,97 @@ void run_demo() {
   std::printf("%s\n%s", q8.describe().c_str(), q8.report().to_text().c_str());
 }
 
+struct EncryptedDemoArgs {
+  bool ptq = false;
+  std::string model = "fmnist_mlp_sigmoid.onnx", dataset = "fashion-mnist", rounding = "6";
+  int n_bits = 8;
+  int64_t count = 5, simulate_count = 10000;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// The encrypted demo (r1): the client/server flow of docs/RUNTIME.md in one process, files in a temp dir.
+void run_encrypted_demo(const EncryptedDemoArgs& a) {
+  const std::string path = fs::exists(a.model) ? a.model : find_model(a.model);
+  const fs::path dir = fs::temp_directory_path() / ("fheq_demo_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::printf("fheq demo: encrypted inference of %s on %s (work files in %s)\n\n", path.c_str(), a.dataset.c_str(),
+              dir.c_str());
+  const FloatModel model = FloatModel::load(path);
+  const Dataset train = load_dataset(a.dataset, "train");
+  const Dataset test = load_dataset(a.dataset, "test");
+  CompileOptions options;
+  options.ptq.n_bits = NBits::all(a.n_bits);
+  if (a.rounding == "auto") options.rounding_auto = true;
+  else if (a.rounding != "none") options.rounding_bits = std::stoi(a.rounding);
+  auto t = std::chrono::steady_clock::now();
+  const CompiledModel compiled = compile(model, train.x, options);
+  const double compile_s = seconds_since(t);
+  save_artifacts(compiled, (dir / "ART").string());
+  std::printf("[developer] compiled in %.2f s\n%s\n", compile_s, compiled.report().to_text().c_str());
+
+  const int64_t n_sim = std::min<int64_t>(a.simulate_count, test.x.dim(0));
+  const FloatTensor x_sim = slice_batch(test.x, 0, n_sim);
+  const std::vector<int64_t> y_sim(test.y.begin(), test.y.begin() + n_sim);
+  const double float_acc = top1_accuracy(model.run(x_sim), y_sim);
+  const double clear_acc = top1_accuracy(compiled.predict_clear(x_sim), y_sim);
+  const double sim_acc = top1_accuracy(compiled.predict_simulate(x_sim, 1), y_sim);
+
+  Client client = Client::load((dir / "ART").string());
+  client.generate_keys();
+  client.save_secret_key((dir / "secret.key").string());
+  client.save_evaluation_keys((dir / "eval.keys").string());
+  const KeySizeReport keys = client.key_sizes();
+  const double mib = 1024.0 * 1024.0;
+  std::printf("[client] keygen %.2f s; bootstrap key %.1f MiB (seeded %.1f), keyswitch key %.1f MiB (seeded %.2f); "
+              "eval.keys file %.1f MiB\n",
+              keys.keygen_seconds, keys.bootstrap_key / mib, keys.seeded_bootstrap_key / mib, keys.keyswitch_key / mib,
+              keys.seeded_keyswitch_key / mib, static_cast<double>(fs::file_size(dir / "eval.keys")) / mib);
+  const int64_t n = std::min<int64_t>(a.count, test.x.dim(0));
+  const FloatTensor x = slice_batch(test.x, 0, n);
+  client.encrypt(x, (dir / "IN.ct").string());
+  t = std::chrono::steady_clock::now();
+  const Server server = Server::load((dir / "ART").string(), (dir / "eval.keys").string());
+  std::printf("[server] evaluation keys expanded in %.2f s\n", seconds_since(t));
+  const ServerRunReport run = server.run((dir / "IN.ct").string(), (dir / "OUT.ct").string());
+  std::printf("%s", run.to_text().c_str());
+  const FloatTensor y = client.decrypt((dir / "OUT.ct").string());
+  const std::vector<int64_t> labels(test.y.begin(), test.y.begin() + n);
+  const IntTensor acc_fhe = client.decrypt_accumulators((dir / "OUT.ct").string());
+  const IntTensor acc_clear = compiled.run_clear(compiled.quantize_input(x));
+  int64_t same = 0;
+  for (int64_t i = 0; i < acc_clear.size(); ++i) same += acc_fhe[i] == acc_clear[i];
+  std::printf("\n%-28s %s\n", "mode", "top-1 accuracy");
+  std::printf("%-28s %.4f (%lld test images)\n", "float", float_acc, static_cast<long long>(n_sim));
+  std::printf("%-28s %.4f (%lld)\n", "clear (quantized, FHE ints)", clear_acc, static_cast<long long>(n_sim));
+  std::printf("%-28s %.4f (%lld)\n", "simulated FHE", sim_acc, static_cast<long long>(n_sim));
+  std::printf("%-28s %.4f (%lld; %lld/%lld output values equal to clear)\n", "encrypted (real TFHE)",
+              top1_accuracy(y, labels), static_cast<long long>(n), static_cast<long long>(same),
+              static_cast<long long>(acc_clear.size()));
+  std::printf("latency %.1f ms per image (%u threads), %lld PBS per image, parameters %s\n", run.ms_per_sample,
+              run.threads, static_cast<long long>(server.pbs_per_sample()), server.params_name().c_str());
+  fs::remove_all(dir);
+}
+
 const CommandRegistration registration([](CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("demo", "PTQ accuracy of the embedded Fashion-MNIST MLP at several bit widths");
-  sub->callback([] { run_demo(); });
+  auto args = std::make_shared<EncryptedDemoArgs>();
+  CLI::App* sub = app.add_subcommand("demo", "Encrypted inference end to end on the embedded Fashion-MNIST MLP "
+                                             "(--ptq: PTQ accuracy at several bit widths)");
+  sub->add_flag("--ptq", args->ptq, "the PTQ accuracy report instead (no encryption)");
+  sub->add_option("--model", args->model, "model file (default: models/fmnist_mlp_sigmoid.onnx)");
+  sub->add_option("--dataset", args->dataset, "dataset (default fashion-mnist)");
+  sub->add_option("--n-bits", args->n_bits, "bits (default 8)");
+  sub->add_option("--rounding", args->rounding, "kept MSBs per TLU, auto or none (default 6)");
+  sub->add_option("--count", args->count, "images to encrypt (default 5)");
+  sub->add_option("--simulate-count", args->simulate_count, "images for the float/clear/simulated accuracy (default 10000)");
+  sub->callback([args] {
+    if (args->ptq)
+      run_demo();
+    else
+      run_encrypted_demo(*args);
+  });
 });
 
 }  // namespace
