@@ -51,6 +51,9 @@ struct CompileOptions {
   double window_margin = 0.05;
   double p_error = 9.094947017729282e-13;  // target error probability per PBS (2^−40)
   double global_p_error = 0;      // > 0: target for one whole sample instead (divided by the PBS count)
+  // Approximate-rounding TLUs: p_error counts only reads off by ≥ 2 steps (off-by-one is the approximation
+  // itself, and simulate models it); false: any read off the nearest index beyond the rounding noise counts.
+  bool tolerate_off_by_one = true;
   bool input_on_small_key = true; // encrypt inputs under the small LWE key when the first ops allow it
   FheOutputDecoding output_decoding = FheOutputDecoding::kPreferExact;
   int output_noise_bits = 8;      // kBounded (and kPreferExact's fallback); 0: no bound on the output noise

@@ -91,6 +91,12 @@ double output_bound_variance(const FheCircuit& c) {
   return sigma * sigma;
 }
 
+// The precision whose half window is the TLU's error threshold: p, or p − 1 (threshold Δ_p) when off-by-one
+// errors of approximate rounding are tolerated.
+uint32_t decision_precision(const FheCircuit& c, const TluEncoding& t) {
+  return t.precision - (c.tolerate_off_by_one && t.rounding_shift > 0 ? 1u : 0u);
+}
+
 struct NoiseResult {
   double worst_ratio = 0;  // max over constrained decisions of variance / allowed variance
 };
@@ -115,12 +121,12 @@ NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double 
       const double v = in[e] + (t.keyswitch ? ks : 0.0) + ms;
       t.input_variance[e] = v;
       t.max_input_variance = std::max(t.max_input_variance, v);
-      const double pe = nz::pbs_error_probability(v, t.precision);
+      const double pe = nz::pbs_error_probability(v, decision_precision(c, t));
       t.p_error = std::max(t.p_error, pe);
       log_success += std::log1p(-std::min(pe, 1.0 - 1e-16));
     }
     result.worst_ratio = std::max(result.worst_ratio,
-                                  t.max_input_variance / nz::max_variance_for_error_probability(target, t.precision));
+                                  t.max_input_variance / nz::max_variance_for_error_probability(target, decision_precision(c, t)));
   }
   OutputEncoding& o = c.output;
   const uint32_t out_precision = 63 - o.log2_delta;
@@ -163,7 +169,8 @@ double initial_log2_norm(FheCircuit& c, uint32_t P, OutputConstraint oc) {
       t.log2_norm2 = 0.5 * std::log2(std::max(*std::max_element(fresh.begin(), fresh.end()), 1.0));
       continue;
     }
-    log2n = std::max(log2n, t.log2_norm2);
+    // A TLU deciding at fewer bits than P tolerates 2^(P − p) more noise: as much less norm.
+    log2n = std::max(log2n, t.log2_norm2 - (static_cast<double>(P) - decision_precision(c, t)));
   }
   const auto& out = unit[static_cast<size_t>(c.output.value)];
   const double out_norm = 0.5 * std::log2(std::max(*std::max_element(out.begin(), out.end()), 1.0));
@@ -187,7 +194,9 @@ double cost_of(const tfhe::TfheParams& p) { return tfhe::pbs_cost(p) + tfhe::key
 std::optional<std::pair<tfhe::TfheParams, double>> choose_parameters(FheCircuit& c, OutputConstraint oc) {
   // The selection's search space is narrower for small precisions; a set chosen for more bits (at the
   // equivalent norm for that precision) also serves fewer, so widen the request before giving up.
-  for (uint32_t precision = c.max_precision; precision <= static_cast<uint32_t>(kMaxPbsPrecision); ++precision) {
+  uint32_t lowest = 1;
+  for (const TluEncoding& t : c.tlus) lowest = std::max(lowest, decision_precision(c, t));
+  for (uint32_t precision = lowest; precision <= static_cast<uint32_t>(kMaxPbsPrecision); ++precision) {
     double log2n = initial_log2_norm(c, precision, oc);
     for (int iteration = 0; iteration < 120; ++iteration) {
       tfhe::SelectionRequest request;
@@ -333,6 +342,7 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
   }
 
   // 5. Parameters.
+  c.tolerate_off_by_one = options.tolerate_off_by_one;
   c.target_p_error = options.global_p_error > 0 && c.pbs_count > 0
                          ? options.global_p_error / static_cast<double>(c.pbs_count)
                          : options.p_error;

@@ -27,6 +27,9 @@ struct CircuitOptions {
   // (< 0: PTQ's table domains, i.e. calibrated range + 25%). Accumulators beyond a window wrap in FHE.
   double window_margin = 0.05;
   double p_error = kDefaultPError;  // target per PBS
+  // Approximate-rounding TLUs: count only errors beyond off-by-one (noise ≥ Δ_p) against the target
+  // (FheCircuit::tolerate_off_by_one). Halves the noise budget's cost: about one bit of precision.
+  bool tolerate_off_by_one = true;
   double global_p_error = 0;        // > 0: target for the whole sample instead (p_error = global / PBS count)
   bool input_on_small_key = true;   // encrypt inputs under the small key when the first ops allow it
   // How exact the decrypted output accumulator must be (docs/COMPILER.md §3.2). Wide outputs (8-bit models:

@@ -79,6 +79,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   co.threads = options.threads;
   co.output_noise_bits = options.output_noise_bits;
   co.window_margin = options.window_margin;
+  co.tolerate_off_by_one = options.tolerate_off_by_one;
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
   double agreement = 1.0;

@@ -18,9 +18,10 @@
 // Invariant: input_log2_delta + rounding_shift + precision == 63, i.e. Δ_in·2^k = Δ_p = 2^(64−(p+1)), so the
 // PBS (boxes centred on multiples of Δ_p, tfhe/entities/lookup_table.h) reads j = round(u / 2^k) — the
 // modulus switch drops the k low bits: approximate rounding for free, off by one when noise tips a
-// near-tie. Entries j outside the PTQ table domain repeat its end values (= the clear executor's clamp).
-// The circuit graph's TLU tables are already re-rounded: the clear executor on `graph` computes
-// T_op[clamp(round(a / 2^k))] and the FHE table entry j equals T_op[clamp(window_start + j)].
+// near-tie. The circuit graph's TLU tables are already windowed (calibrated range ± margin) and re-rounded:
+// the clear executor on `graph` computes T_op[clamp(round(a / 2^k))] and the FHE table entry j equals
+// T_op[clamp(window_start + j)] (entries beyond the op's domain repeat its end values = the clamp).
+// Accumulators beyond the 2^p window wrap negacyclically in FHE (−T[j − 2^p]); simulate models that.
 #pragma once
 
 #include <cstdint>
@@ -73,7 +74,7 @@ struct TluEncoding {
   // torus fraction squared, per per-sample element (elements differ by their weights' 2-norm).
   std::vector<double> input_variance;
   double max_input_variance = 0;    // max over elements
-  double p_error = 0;               // max over elements of P(the PBS reads a wrong index), exact rounding sense
+  double p_error = 0;               // max over elements of P(PBS error) (see FheCircuit::tolerate_off_by_one)
   double log2_norm2 = 0;            // log2 of the largest equivalent weight 2-norm feeding it (report)
   int64_t pbs_per_sample = 0;       // elements of the op
 };
@@ -120,6 +121,10 @@ struct FheCircuit {
   OutputEncoding output;
 
   tfhe::TfheParams params;            // one 128-bit set for the whole circuit (TOY only in tests)
+  // What a PBS error is for a TLU with approximate rounding (k > 0): true: an index off by ≥ 2 from the nearest
+  // (off-by-one is the accepted approximation), i.e. noise ≥ Δ_p; false: noise ≥ Δ_p/2 as for exact TLUs.
+  // Only the predictions (p_error fields) depend on it.
+  bool tolerate_off_by_one = true;
   double target_p_error = 0;          // per PBS, as requested (or global / pbs_count)
   double p_error = 0;                 // predicted, max over all PBS of the circuit
   double global_p_error = 0;          // predicted P(at least one PBS of one sample fails) = 1 − Π(1 − p_i)

@@ -1,11 +1,15 @@
 // Noise propagation through the linear part of a circuit (docs/COMPILER.md §4).
 //
 // Every encrypted element carries an error e (torus fraction) that linear ops with clear integer weights
-// combine: Σ w_i·e_i has variance Σ w_i²·Var(e_i) when the e_i are independent (distinct PBS outputs or
-// distinct fresh encryptions: true for Dense, Conv2d, SumPool2d and WindowTap reading distinct elements).
-// Add may combine two tensors that share sources (a + relu(b − a) in MaxPool, residual blocks), so it uses
-// the bound that holds for any correlation (Minkowski): σ_y ≤ σ_lhs + σ_rhs. Padding reads trivial
-// (noiseless) ciphertexts. Sources: the input value (fresh encryptions) and every TLU output (PBS outputs).
+// combine. Sources: the input value (fresh encryptions) and every TLU output (PBS outputs); their elements'
+// errors are independent. Rules, exact or an upper bound for any correlation:
+//   - Dense / Conv2d / SumPool2d reading a tensor whose elements are independent: Var = Σ w²·Var_i (exact);
+//     reading a tensor whose elements may share sources (e.g. a Conv output): σ ≤ Σ |w|·σ_i (Minkowski);
+//   - Add: σ ≤ σ_lhs + σ_rhs (both sides may share sources: MaxPool's a + relu(b − a), residual blocks);
+//   - WindowTap, Reshape: copies; padding reads trivial (noiseless) ciphertexts.
+// Element independence is tracked per value: sources are independent; Dense/Conv outputs are not; SumPool keeps
+// it with non-overlapping windows; WindowTap/Reshape keep it; Add keeps it when both sides have it — which
+// assumes, as in the pooling patterns PTQ emits, that lhs[e] and rhs[e'] (e ≠ e') share no source.
 #pragma once
 
 #include <vector>

@@ -346,3 +346,40 @@ TEST(Circuit, GlobalPErrorDividesByPbsCount) {
 
 }  // namespace
 }  // namespace fheq::compiler
+
+namespace fheq::compiler {
+namespace {
+
+// With off-by-one tolerated, an approximate TLU's error threshold is Δ_p instead of Δ_p/2: its predicted
+// p_error under the same parameters is the Gaussian tail at twice the distance, and the chosen set is never
+// costlier than the strict one.
+TEST(Circuit, OffByOneToleranceDoublesTheErrorThreshold) {
+  std::mt19937_64 rng(5);
+  const quant::QuantizedNetwork net = small_network(rng);
+  CircuitOptions strict;
+  strict.rounding_bits = 5;
+  strict.tolerate_off_by_one = false;
+  CircuitOptions tolerant = strict;
+  tolerant.tolerate_off_by_one = true;
+  const FheCircuit a = compile_circuit(net, strict);
+  const FheCircuit b = compile_circuit(net, tolerant);
+  ASSERT_GT(a.tlus[0].rounding_shift, 0);
+  EXPECT_LE(tfhe::pbs_cost(b.params) + tfhe::keyswitch_cost(b.params),
+            tfhe::pbs_cost(a.params) + tfhe::keyswitch_cost(a.params));
+  // Same parameters, both definitions: erfc(h/(√2σ)) with h = 2^−(p+2) (strict) and 2^−(p+1) (tolerant).
+  CircuitOptions fixed_strict = strict, fixed_tolerant = tolerant;
+  // A deliberately noisy (TOY) set so both probabilities are far from 0 and the comparison means something.
+  fixed_strict.fixed_params = fixed_tolerant.fixed_params = tfhe::params_toy_noisy();
+  const FheCircuit s = compile_circuit(net, fixed_strict), t = compile_circuit(net, fixed_tolerant);
+  const double sigma = std::sqrt(s.tlus[0].max_input_variance);
+  const uint32_t p = s.tlus[0].precision;
+  EXPECT_NEAR(s.tlus[0].p_error, std::erfc(std::ldexp(1.0, -static_cast<int>(p) - 2) / (std::sqrt(2.0) * sigma)),
+              1e-9 + 1e-6 * s.tlus[0].p_error);
+  EXPECT_NEAR(t.tlus[0].p_error, std::erfc(std::ldexp(1.0, -static_cast<int>(p) - 1) / (std::sqrt(2.0) * sigma)),
+              1e-9 + 1e-6 * t.tlus[0].p_error);
+  EXPECT_GT(s.tlus[0].p_error, 1e-3);
+  EXPECT_LT(t.tlus[0].p_error, s.tlus[0].p_error);
+}
+
+}  // namespace
+}  // namespace fheq::compiler

@@ -55,10 +55,9 @@ TEST(Explore, DISABLED_FashionMnistSettings) {
   };
   const double p40 = 9.094947017729282e-13;
   const double p20 = 9.5367431640625e-07;
-  for (const Setting& s : {Setting{8, 8, 6, false, p40, 0.05, 8}, Setting{8, 8, 6, false, p40, 0.05, 5},
-                           Setting{8, 8, 6, false, p40, 0.05, 0}, Setting{8, 8, 6, false, p20, 0.05, 5},
-                           Setting{8, 8, 5, false, p20, 0.05, 5}, Setting{8, 8, 7, false, p20, 0.05, 5},
-                           Setting{8, 8, 0, true, p20, 0.05, 5}}) {
+  for (const Setting& s : {Setting{8, 8, 6, false, p40, 0.05, 8}, Setting{8, 8, 5, false, p40, 0.05, 8},
+                           Setting{8, 8, 7, false, p40, 0.05, 8}, Setting{8, 8, 4, false, p40, 0.05, 8},
+                           Setting{8, 8, 6, false, p20, 0.05, 8}, Setting{8, 8, 0, true, p40, 0.05, 8}}) {
     CompileOptions o;
     o.ptq.n_bits.weights = s.weights;
     o.ptq.n_bits.activations = s.acts;

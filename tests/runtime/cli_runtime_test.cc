@@ -103,4 +103,19 @@ TEST(CliRuntime, DigitsEndToEndEqualsClearAndRejectsWrongFiles) {
   fs::remove_all(dir);
 }
 
+TEST(CliRuntime, EvalClearModeWithoutRoundingEqualsQuantizedAccuracy) {
+  // Without rounding the FHE clear mode computes the quantized model's integers, so the accuracies agree;
+  // simulate at 2^-40 per PBS on 359 images (~11 500 PBS) must agree too (no error expected, p ≈ 4e-15·11 500).
+  const std::string model = std::string(FHEQ_SOURCE_DIR) + "/models/digits_mlp.onnx";
+  for (const char* mode : {"clear", "simulate"}) {
+    const Result r = run_cli("eval " + model + " --dataset digits --n-bits 2 --mode " + mode + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["fhe_accuracy"].get<double>(), j["quantized_accuracy"].get<double>()) << mode;
+    EXPECT_EQ(j["fhe_samples"].get<int64_t>(), 359);
+    EXPECT_GT(j["pbs_count"].get<int64_t>(), 0);
+    EXPECT_FALSE(j["params"].get<std::string>().empty());
+  }
+}
+
 }  // namespace

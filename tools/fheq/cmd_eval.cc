@@ -9,7 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
 #include "command.h"
+#include "fheq/compiler.h"
 #include "fheq/fheq.h"
 
 namespace fheq::cli {
@@ -29,7 +35,64 @@ struct EvalArgs {
   int rounding_bits = 0;
   int64_t limit = 0;
   bool json = false;
+  // FHE modes (r1): --mode clear|simulate|execute compiles the model and adds fhe_accuracy etc.
+  std::string mode;
+  int64_t count = 0;            // FHE samples (0: all for clear/simulate, 10 for execute)
+  std::string rounding = "none";
+  double p_error = 0;
+  uint64_t seed = 1;
 };
+
+struct FheEval {
+  double accuracy = 0;
+  int64_t samples = 0;
+  double latency_ms = 0;  // per sample (simulate/clear: host time of the mode; execute: server evaluation)
+  CompileReport report;
+};
+
+// Compiles with the PTQ options and runs `mode` on the first samples of `test` (r1).
+FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTensor& calibration, const Dataset& test,
+                     const PtqOptions& ptq) {
+  CompileOptions o;
+  o.ptq = ptq;
+  o.ptq.rounding_bits = 0;
+  if (a.rounding == "auto") o.rounding_auto = true;
+  else if (a.rounding != "none") o.rounding_bits = std::stoi(a.rounding);
+  if (a.p_error > 0) o.p_error = a.p_error;
+  const CompiledModel compiled = compile(model, calibration, o);
+  FheEval r;
+  r.report = compiled.report();
+  const int64_t n = std::min<int64_t>(test.x.dim(0), a.count > 0 ? a.count : (a.mode == "execute" ? 10 : test.x.dim(0)));
+  const FloatTensor x = slice_batch(test.x, 0, n);
+  const std::vector<int64_t> labels(test.y.begin(), test.y.begin() + n);
+  r.samples = n;
+  const auto start = std::chrono::steady_clock::now();
+  FloatTensor y;
+  if (a.mode == "clear") {
+    y = compiled.predict_clear(x);
+  } else if (a.mode == "simulate") {
+    y = compiled.predict_simulate(x, a.seed);
+  } else {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("fheq_eval_" + std::to_string(::getpid()));
+    save_artifacts(compiled, (dir / "ART").string());
+    Client client = Client::load((dir / "ART").string());
+    client.generate_keys();
+    client.save_evaluation_keys((dir / "eval.keys").string());
+    client.encrypt(x, (dir / "IN.ct").string());
+    const Server server = Server::load((dir / "ART").string(), (dir / "eval.keys").string());
+    const ServerRunReport run = server.run((dir / "IN.ct").string(), (dir / "OUT.ct").string());
+    if (!a.json) std::fprintf(stderr, "%s", run.to_text().c_str());
+    y = client.decrypt((dir / "OUT.ct").string());
+    r.latency_ms = run.ms_per_sample;
+    fs::remove_all(dir);
+  }
+  if (a.mode != "execute")
+    r.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+                   static_cast<double>(std::max<int64_t>(n, 1));
+  r.accuracy = top1_accuracy(y, labels);
+  return r;
+}
 
 Dataset first_rows(const Dataset& d, int64_t n) {
   if (n <= 0 || n >= d.x.dim(0)) return d;
@@ -76,6 +139,8 @@ void run_eval(const EvalArgs& a) {
   const double float_accuracy = evaluation.float_accuracy;
   const double quantized_accuracy = evaluation.quantized_accuracy;
   const QuantReport report = quantized.report();
+  FheEval fhe;
+  if (!a.mode.empty()) fhe = run_fhe_mode(a, model, calibration.x, test, options);
 
   if (a.json) {
     nlohmann::json j;
@@ -98,6 +163,16 @@ void run_eval(const EvalArgs& a) {
     j["max_tlu_input_bits_worst"] = report.max_tlu_input_bits_worst;
     j["output_bits_observed"] = report.output_bits_observed;
     j["pbs_count"] = report.pbs_count;
+    if (!a.mode.empty()) {
+      j["mode"] = a.mode;
+      j["fhe_accuracy"] = fhe.accuracy;
+      j["fhe_samples"] = fhe.samples;
+      j["latency_ms_per_sample"] = fhe.latency_ms;
+      j["pbs_count"] = fhe.report.pbs_count;
+      j["max_bit_width"] = fhe.report.max_precision;
+      j["params"] = fhe.report.params_name;
+      j["compile"] = nlohmann::json::parse(fhe.report.to_json());
+    }
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
@@ -112,6 +187,11 @@ void run_eval(const EvalArgs& a) {
   std::printf("agreement w/ float: %.4f (quantized argmax = float argmax)\n", evaluation.agreement_with_float);
   std::printf("PBS per sample:     %lld; max TLU precision %d bits (accumulators up to %d bits on calibration)\n",
               static_cast<long long>(report.pbs_count), report.max_bit_width, report.max_tlu_input_bits_observed);
+  if (!a.mode.empty())
+    std::printf("FHE (%s):%*s%.4f on %lld samples; %.1f ms/sample; %lld PBS/sample; max precision %u bits; %s\n",
+                a.mode.c_str(), static_cast<int>(12 - a.mode.size()), "", fhe.accuracy,
+                static_cast<long long>(fhe.samples), fhe.latency_ms, static_cast<long long>(fhe.report.pbs_count),
+                fhe.report.max_precision, fhe.report.params_name.c_str());
 }
 
 const CommandRegistration registration([](CLI::App& app) {
@@ -135,6 +215,12 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--rounding-bits", args->rounding_bits, "keep R MSBs of each TLU input (0: exact)")->check(CLI::Range(0, 30));
   sub->add_option("--limit", args->limit, "evaluate only the first N test samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   sub->add_flag("--json", args->json, "print JSON");
+  sub->add_option("--mode", args->mode, "also compile and evaluate in FHE mode: clear | simulate | execute")
+      ->check(CLI::IsMember({"clear", "simulate", "execute"}));
+  sub->add_option("--count", args->count, "FHE-mode samples (default: all; execute: 10)");
+  sub->add_option("--rounding", args->rounding, "FHE rounding: kept MSBs per TLU, auto or none (default)");
+  sub->add_option("--p-error", args->p_error, "FHE error probability per PBS (default 2^-40)");
+  sub->add_option("--seed", args->seed, "simulate seed (default 1)");
   sub->callback([args] { run_eval(*args); });
 });
 
