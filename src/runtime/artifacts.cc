@@ -210,6 +210,8 @@ quant::IntegerGraph read_graph(BinaryReader& r) {
 }
 
 // ---- circuit ----
+// Every field of FheCircuit and its parts is written (c1 may add fields: add them here and below too; the
+// round-trip test compares re-serialized bytes, so a field missing on BOTH sides would go unnoticed).
 
 void write_tlu(BinaryWriter& w, const compiler::TluEncoding& t) {
   w.u64(t.op_index), w.i64(t.input), w.i64(t.output), w.u64(t.precision), w.i64(t.rounding_shift);
@@ -266,6 +268,7 @@ compiler::InputEncoding read_input_encoding(BinaryReader& r) {
 void write_output_encoding(BinaryWriter& w, const compiler::OutputEncoding& e) {
   w.i64(e.value), w.u64(e.log2_delta), w.i64(e.offset), w.u64(e.bits), w.i64(e.range.min), w.i64(e.range.max);
   w.pod_vector(e.variance), w.f64(e.max_variance), w.f64(e.p_error);
+  w.u64(e.exact ? 1 : 0), w.f64(e.noise_std), w.i64(e.observed.min), w.i64(e.observed.max), w.f64(e.noise_bound);
 }
 compiler::OutputEncoding read_output_encoding(BinaryReader& r) {
   compiler::OutputEncoding e;
@@ -277,6 +280,10 @@ compiler::OutputEncoding read_output_encoding(BinaryReader& r) {
   e.range.min = r.i64("output min"), e.range.max = r.i64("output max");
   e.variance = r.pod_vector<double>("output variance");
   e.max_variance = r.f64("output max_variance"), e.p_error = r.f64("output p_error");
+  e.exact = r.u64("output exact") != 0;
+  e.noise_std = r.f64("output noise_std");
+  e.observed.min = r.i64("output observed min"), e.observed.max = r.i64("output observed max");
+  e.noise_bound = r.f64("output noise_bound");
   return e;
 }
 
@@ -385,6 +392,7 @@ std::string serialize_circuit(const compiler::FheCircuit& c) {
   write_input_encoding(w, c.input);
   write_output_encoding(w, c.output);
   write_params(w, c.params);
+  w.u64(c.tolerate_off_by_one ? 1 : 0);
   w.f64(c.target_p_error), w.f64(c.p_error), w.f64(c.global_p_error);
   w.i64(c.pbs_count), w.i64(c.keyswitch_count), w.u64(c.max_precision);
   w.f64(c.log2_norm2), w.f64(c.pbs_ms), w.i64(c.threads), w.f64(c.estimated_latency_ms);
@@ -416,6 +424,7 @@ compiler::FheCircuit deserialize_circuit(const std::string& payload, const std::
   c.input = read_input_encoding(r);
   c.output = read_output_encoding(r);
   c.params = read_params(r, allow_toy);
+  c.tolerate_off_by_one = r.u64("tolerate_off_by_one") != 0;
   c.target_p_error = r.f64("target_p_error"), c.p_error = r.f64("p_error"), c.global_p_error = r.f64("global_p_error");
   c.pbs_count = r.i64("pbs_count"), c.keyswitch_count = r.i64("keyswitch_count");
   c.max_precision = static_cast<uint32_t>(r.u64("max_precision"));
