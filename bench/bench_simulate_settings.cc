@@ -1,8 +1,9 @@
-// Measurements for docs/COMPILER.md (disabled: run with --gtest_also_run_disabled_tests). Simulated accuracy
-// on all 10,000 Fashion-MNIST test images for a few compile settings, calibrated on 1,000 train images.
-#include <gtest/gtest.h>
+// Measurements for docs/COMPILER.md: simulated accuracy on all 10,000 Fashion-MNIST test images for a few
+// compile settings, calibrated on 1,000 train images. Run: build/bench/bench_simulate_settings
+// (FHEQ_EXPLORE_MODEL=fmnist_mlp_relu to pick another shipped model).
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -28,7 +29,7 @@ double accuracy(const FloatTensor& y, const std::vector<int64_t>& labels) {
   return static_cast<double>(ok) / static_cast<double>(n);
 }
 
-TEST(Explore, DISABLED_FashionMnistSettings) {
+void run_settings() {
   const char* name = std::getenv("FHEQ_EXPLORE_MODEL") ? std::getenv("FHEQ_EXPLORE_MODEL") : "fmnist_mlp_sigmoid";
   const FloatModel model = FloatModel::load(std::string(FHEQ_SOURCE_DIR) + "/models/" + name + ".onnx");
   const Dataset train = load_dataset("fashion-mnist", "train");
@@ -93,3 +94,13 @@ TEST(Explore, DISABLED_FashionMnistSettings) {
 
 }  // namespace
 }  // namespace fheq
+
+int main() {
+  try {
+    fheq::run_settings();
+  } catch (const fheq::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
