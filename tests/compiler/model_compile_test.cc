@@ -113,8 +113,8 @@ TEST(ModelCompile, FashionMnistMlpSigmoid) {
   const auto start = std::chrono::steady_clock::now();
   const CompiledModel c = compile(model, calib, options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Compile time (target < 10 s for this MLP) is printed here and measured in bench/, not asserted.
   std::cout << c.report().to_text() << "compile " << seconds << " s\n";
-  EXPECT_LT(seconds, 10);
   EXPECT_EQ(c.report().pbs_count, 128 + 64);
   EXPECT_LE(c.report().p_error, options.p_error);
   const double float_acc = accuracy(model.run(eval), test.y, 1000);

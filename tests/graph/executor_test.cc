@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <random>
 
@@ -150,7 +149,9 @@ TEST(FloatExecutor, KeepIntermediatesReturnsEveryValue) {
 }
 
 // Throughput: 10,000 Fashion-MNIST-sized images through a small CNN in a few seconds.
-TEST(FloatExecutor, TenThousandImagesThroughSmallCnn) {
+// A full test-set-sized batch (10,000 images, split into chunks over the thread pool) gives, for every
+// sample checked, exactly what that sample gives alone. Its speed is measured in bench/, not here.
+TEST(FloatExecutor, TenThousandImageBatchEqualsSingleSampleRuns) {
   std::string path = std::string(FHEQ_SOURCE_DIR) + "/models/fmnist_cnn.onnx";
   if (!std::filesystem::exists(path)) path = test_model_path("small_cnn.onnx");
   Graph g = load_onnx(path);
@@ -158,12 +159,15 @@ TEST(FloatExecutor, TenThousandImagesThroughSmallCnn) {
   std::uniform_real_distribution<double> pixel(0.0, 1.0);
   FloatTensor batch({10000, 1, 28, 28});
   for (double& v : batch.data) v = pixel(rng);
-  const auto start = std::chrono::steady_clock::now();
   FloatTensor y = run_graph(g, batch);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "[ perf ] " << path << ": 10000 images in " << seconds << " s" << std::endl;
-  EXPECT_EQ(y.shape, (Shape{10000, 10}));
-  EXPECT_LT(seconds, 30.0);  // generous: a few seconds expected on 2 shared cores
+  ASSERT_EQ(y.shape, (Shape{10000, 10}));
+  const int64_t per_image = 28 * 28;
+  for (int64_t sample : {int64_t{0}, int64_t{4999}, int64_t{9999}, static_cast<int64_t>(rng() % 10000)}) {
+    FloatTensor one({1, 1, 28, 28},
+                    std::vector<double>(batch.data.begin() + sample * per_image, batch.data.begin() + (sample + 1) * per_image));
+    FloatTensor y_one = run_graph(g, one);
+    for (int64_t c = 0; c < 10; ++c) ASSERT_EQ(y_one[c], y[sample * 10 + c]) << "sample " << sample << " class " << c;
+  }
 }
 
 }  // namespace

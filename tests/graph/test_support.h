@@ -2,6 +2,7 @@
 // to tests/data/onnx, and a relative-tolerance comparison with a readable failure message.
 #pragma once
 
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -100,12 +101,6 @@ inline ::testing::AssertionResult tensors_near(const FloatTensor& actual, const 
 }
 
 // Seed for randomized tests: FHEQ_TEST_SEED if set, else fresh; printed so a failure can be replayed.
-inline uint64_t test_seed() {
-  uint64_t seed;
-  if (const char* env = std::getenv("FHEQ_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
-  else seed = std::random_device{}();
-  std::cout << "[ seed ] FHEQ_TEST_SEED=" << seed << std::endl;
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 }  // namespace fheq::graph::testing

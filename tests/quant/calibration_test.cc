@@ -1,4 +1,5 @@
 // Tests of calibration (min/max, percentile, MSE clipping, the batch Calibrator) and per-channel weights.
+#include "common/test_seed.h"
 #include "quant/calibration.h"
 
 #include <algorithm>
@@ -17,12 +18,7 @@
 namespace fheq {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 // Laplace(0, 1) as the difference of two Exp(1) variables.
 std::vector<double> laplace_samples(std::mt19937_64& rng, size_t n) {

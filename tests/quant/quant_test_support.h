@@ -2,6 +2,7 @@
 // covering every op kind, and hand-built float graphs.
 #pragma once
 
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -15,12 +16,7 @@
 
 namespace fheq::quant::testing {
 
-inline uint64_t test_seed(const char* test_name) {
-  uint64_t seed = std::random_device{}();
-  if (const char* env = std::getenv("FHEQ_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
-  std::cout << "[seed] " << test_name << ": FHEQ_TEST_SEED=" << seed << "\n";
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 inline int64_t uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);

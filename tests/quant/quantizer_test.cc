@@ -1,5 +1,6 @@
 // Tests of uniform affine quantization (fheq/quantizer.h) against hand-computed values and an independent
 // NumPy-style reference written the way Concrete ML's quantizers.py states it.
+#include "common/test_seed.h"
 #include "fheq/quantizer.h"
 
 #include <cfenv>
@@ -17,12 +18,7 @@
 namespace fheq {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 std::vector<QuantOptions> all_option_combinations() {
   std::vector<QuantOptions> all;

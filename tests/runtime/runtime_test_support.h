@@ -2,6 +2,7 @@
 // by explicit test-only opt-in), deterministic keys, replayable seeds.
 #pragma once
 
+#include "common/test_seed.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,12 +22,7 @@
 
 namespace fheq::runtime::testing {
 
-inline uint64_t test_seed(const char* name) {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] %s: FHEQ_TEST_SEED=%llu\n", name, static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 inline tfhe::Seed make_seed(uint64_t seed, uint64_t purpose) {
   tfhe::Seed out{};

@@ -1,4 +1,5 @@
 // AES-128-CTR generator: NIST vectors, determinism, forks, and bit statistics.
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,12 +16,7 @@
 namespace fheq::tfhe {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 Seed seed_from_test(uint64_t s) {
   std::mt19937_64 rng(s);

@@ -1,4 +1,5 @@
 // Signed gadget decomposition: recomposition, digit bounds, balance, edges, bulk == reference.
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,12 +13,7 @@
 namespace fheq::tfhe {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 Decomposer make(size_t base_log, size_t level) {
   return Decomposer{DecompositionBaseLog(base_log), DecompositionLevelCount(level)};

@@ -1,6 +1,7 @@
 // The fused inverse transforms of the external product (NegacyclicFft::backward_add_torus_of_products)
 // and the AVX-512 pass structure at every size where it changes shape (odd/even stage counts), against
 // exact negacyclic products mod 2^64.
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -17,12 +18,7 @@
 namespace fheq::tfhe {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 std::vector<uint64_t> random_torus(std::mt19937_64& rng, size_t n) {
   std::vector<uint64_t> v(n);

@@ -5,6 +5,7 @@
 // Sizes cover the scalar fallback (N = 32), both AVX-512 pass shapes (odd/even stage counts) and the
 // TFHE-rs N = 2048; powers cover no shift, shifts that are and are not multiples of 8 (the vector that
 // straddles the wrap), and both halves of [0, 2N).
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -20,12 +21,7 @@
 namespace fheq::tfhe {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 struct DecompositionShape {
   unsigned base_log, level;

@@ -1,4 +1,5 @@
 // Negacyclic FFT products against exact integer references (schoolbook / Karatsuba mod 2^64).
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -17,12 +18,7 @@
 namespace fheq::tfhe {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 std::vector<uint64_t> random_torus(std::mt19937_64& rng, size_t n) {
   std::vector<uint64_t> v(n);

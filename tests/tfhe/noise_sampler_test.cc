@@ -1,4 +1,5 @@
 // Noise samplers: exact support and statistics (mean, variance, frequencies) within confidence bounds.
+#include "common/test_seed.h"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,12 +15,7 @@
 namespace fheq::tfhe {
 namespace {
 
-uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 Seed seed_from_test() {
   std::mt19937_64 rng(test_seed());

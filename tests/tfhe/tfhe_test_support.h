@@ -2,6 +2,7 @@
 // parameter set. Every randomized test prints its seed; FHEQ_TEST_SEED=<n> replays it.
 #pragma once
 
+#include "common/test_seed.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,12 +17,7 @@
 
 namespace fheq::tfhe::testing {
 
-inline uint64_t test_seed() {
-  const char* env = std::getenv("FHEQ_TEST_SEED");
-  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::printf("[ seed ] FHEQ_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using ::fheq::test_support::test_seed;
 
 // A 16-byte Csprng seed from the test seed and a purpose tag (distinct streams per purpose).
 inline Seed make_seed(uint64_t seed, uint64_t purpose) {
