@@ -132,17 +132,16 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
   std::printf("%s", run.to_text().c_str());
   const FloatTensor y = client.decrypt((dir / "OUT.ct").string());
   const std::vector<int64_t> labels(test.y.begin(), test.y.begin() + n);
-  const IntTensor acc_fhe = client.decrypt_accumulators((dir / "OUT.ct").string());
-  const IntTensor acc_clear = compiled.run_clear(compiled.quantize_input(x));
-  int64_t same = 0;
-  for (int64_t i = 0; i < acc_clear.size(); ++i) same += acc_fhe[i] == acc_clear[i];
+  // With approximate rounding the encrypted accumulators differ from the clear ones by the rounding and output
+  // noise (simulate models both), so the comparison that matters is the predicted class.
+  const FloatTensor y_clear = compiled.dequantize_output(compiled.run_clear(compiled.quantize_input(x)));
+  const double same_prediction = argmax_agreement(y, y_clear);
   std::printf("\n%-28s %s\n", "mode", "top-1 accuracy");
   std::printf("%-28s %.4f (%lld test images)\n", "float", float_acc, static_cast<long long>(n_sim));
   std::printf("%-28s %.4f (%lld)\n", "clear (quantized, FHE ints)", clear_acc, static_cast<long long>(n_sim));
   std::printf("%-28s %.4f (%lld)\n", "simulated FHE", sim_acc, static_cast<long long>(n_sim));
-  std::printf("%-28s %.4f (%lld; %lld/%lld output values equal to clear)\n", "encrypted (real TFHE)",
-              top1_accuracy(y, labels), static_cast<long long>(n), static_cast<long long>(same),
-              static_cast<long long>(acc_clear.size()));
+  std::printf("%-28s %.4f (%lld; same prediction as the clear run on %.0f%%)\n", "encrypted (real TFHE)",
+              top1_accuracy(y, labels), static_cast<long long>(n), 100.0 * same_prediction);
   std::printf("latency %.1f ms per image (%u threads), %lld PBS per image, parameters %s\n", run.ms_per_sample,
               run.threads, static_cast<long long>(server.pbs_per_sample()), server.params_name().c_str());
   fs::remove_all(dir);
