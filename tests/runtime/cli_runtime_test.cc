@@ -15,32 +15,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/run_cli.h"
 #include "fheq/fheq.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Result = ::fheq::test_support::CliResult;
 
+// TOY parameters only through the explicit test-only opt-in.
 Result run_cli(const std::string& args, bool allow_toy = true) {
-  const std::string err_file = ::testing::TempDir() + "fheq_runtime_cli_stderr.txt";
-  const std::string command = std::string(allow_toy ? "FHEQ_ALLOW_TOY_PARAMS=1 " : "FHEQ_ALLOW_TOY_PARAMS=0 ") +
-                              FHEQ_CLI_PATH + " " + args + " 2>" + err_file;
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-  return r;
+  return ::fheq::test_support::run_cli(args, allow_toy ? "FHEQ_ALLOW_TOY_PARAMS=1 " : "FHEQ_ALLOW_TOY_PARAMS=0 ");
 }
 
 size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }

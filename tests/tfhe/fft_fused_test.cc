@@ -14,35 +14,16 @@
 #include "tfhe/fft/fft.h"
 #include "tfhe/fft/fft_kernel.h"
 #include "tfhe/fft/fft_ref.h"
+#include "fft_test_support.h"
 
 namespace fheq::tfhe {
 namespace {
 
 using ::fheq::test_support::test_seed;
-
-std::vector<uint64_t> random_torus(std::mt19937_64& rng, size_t n) {
-  std::vector<uint64_t> v(n);
-  for (auto& x : v) x = rng();
-  return v;
-}
-
-std::vector<int64_t> random_small(std::mt19937_64& rng, size_t n, int bits) {
-  std::uniform_int_distribution<int64_t> dist(-(int64_t{1} << bits), int64_t{1} << bits);
-  std::vector<int64_t> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
-
-uint64_t max_abs_signed_difference(const std::vector<uint64_t>& x, const std::vector<uint64_t>& y) {
-  uint64_t worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const int64_t diff = static_cast<int64_t>(x[i] - y[i]);
-    worst = std::max(worst, diff < 0 ? 0 - static_cast<uint64_t>(diff) : static_cast<uint64_t>(diff));
-  }
-  return worst;
-}
-
-constexpr FftBackend kBackends[] = {FftBackend::kNative, FftBackend::kFftw};
+using fft_testing::kBackends;
+using fft_testing::max_abs_signed_difference;
+using fft_testing::random_small;
+using fft_testing::random_torus;
 
 TEST(NegacyclicFftFused, SumOfProductsAddsTheExactSumWithinTheF64Bound) {
   // acc += Σ_t a_t · d_t for torus a_t and digits |d| ≤ 2^22 (the external product of a 1×23 PBS).

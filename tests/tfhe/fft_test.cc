@@ -14,25 +14,16 @@
 #include "tfhe/commons/torus_convert.h"
 #include "tfhe/fft/fft.h"
 #include "tfhe/fft/fft_ref.h"
+#include "fft_test_support.h"
 
 namespace fheq::tfhe {
 namespace {
 
 using ::fheq::test_support::test_seed;
-
-std::vector<uint64_t> random_torus(std::mt19937_64& rng, size_t n) {
-  std::vector<uint64_t> v(n);
-  for (auto& x : v) x = rng();
-  return v;
-}
-
-// Uniform integers in [-2^bits, 2^bits].
-std::vector<int64_t> random_small(std::mt19937_64& rng, size_t n, int bits) {
-  std::uniform_int_distribution<int64_t> dist(-(int64_t{1} << bits), int64_t{1} << bits);
-  std::vector<int64_t> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
+using fft_testing::kBackends;
+using fft_testing::max_abs_signed_difference;
+using fft_testing::random_small;
+using fft_testing::random_torus;
 
 std::vector<uint64_t> as_torus(const std::vector<int64_t>& v) { return {v.begin(), v.end()}; }
 
@@ -47,18 +38,6 @@ std::vector<uint64_t> fft_product(const NegacyclicFft& fft, const std::vector<ui
   fft.backward_torus(acc, out.data());
   return out;
 }
-
-uint64_t max_abs_signed_difference(const std::vector<uint64_t>& x, const std::vector<uint64_t>& y) {
-  uint64_t worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const int64_t diff = static_cast<int64_t>(x[i] - y[i]);
-    const uint64_t mag = diff < 0 ? 0 - static_cast<uint64_t>(diff) : static_cast<uint64_t>(diff);
-    worst = std::max(worst, mag);
-  }
-  return worst;
-}
-
-const FftBackend kBackends[] = {FftBackend::kNative, FftBackend::kFftw};
 
 TEST(NegacyclicReference, MonomialProductsFollowXToTheNEqualsMinusOne) {
   // X^i · X^j = X^(i+j) if i + j < N, −X^(i+j−N) otherwise: an independent check of both references.

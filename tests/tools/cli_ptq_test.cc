@@ -11,29 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/run_cli.h"
+
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-Result run_cli(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "fheq_cli_stderr.txt";
-  const std::string command = std::string(FHEQ_CLI_PATH) + " " + args + " 2>" + err_file;
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-  return r;
-}
+using Result = ::fheq::test_support::CliResult;
+using ::fheq::test_support::run_cli;
 
 const std::string kModels = std::string(FHEQ_SOURCE_DIR) + "/models/";
 
