@@ -41,9 +41,15 @@ enum class FheOutputDecoding : int32_t {
 struct CompileOptions {
   PtqOptions ptq;                 // n_bits, calibration, per_channel… (ptq.rounding_bits: leave 0, use below)
   int rounding_bits = 0;          // 0: no rounding; N: every TLU keeps the N MSBs of its accumulator
+  std::vector<int> tlu_rounding_bits;  // per TLU in op order (empty: none): > 0 overrides rounding_bits there
   bool rounding_auto = false;     // choose per TLU (overrides rounding_bits)
-  double auto_tolerance = 0.005;  // auto: max drop of top-1 agreement with the unrounded model (0.5 point)
-  int64_t auto_samples = 1000;    // auto: calibration samples used for the search
+  // auto: with calibration_labels, the largest accepted drop of calibration accuracy against the unrounded
+  // model (0.005 = 0.5 point); without labels, of top-1 agreement with it.
+  double auto_tolerance = 0.005;
+  int64_t auto_samples = 2000;    // auto: calibration samples used for the search (the first ones)
+  // Labels of the calibration samples (optional; the training split's, never the test split's): auto
+  // rounding then bounds the accuracy drop instead of the disagreement.
+  std::vector<int64_t> calibration_labels;
   FheRoundingMode rounding_mode = FheRoundingMode::kApproximate;
   // PBS windows = each TLU's calibrated accumulator range widened by this fraction of its span per side
   // (< 0: PTQ's table domains, calibrated + 25%). Narrower windows give rounding more resolution; inputs
@@ -81,6 +87,9 @@ struct CompileReport {
   std::string rounding_mode;     // "exact" | "approximate"
   std::vector<int> kept_bits;    // per TLU, as applied (0: unchanged)
   double auto_agreement = 1.0;   // auto: agreement with the unrounded model on the calibration samples
+  std::string auto_criterion;    // auto: "accuracy" (labels given) or "agreement"
+  double auto_reference_accuracy = 0;  // auto, "accuracy": unrounded model on the search samples
+  double auto_accuracy = 0;            // auto, "accuracy": the chosen rounding on the same samples
   int64_t pbs_count = 0;         // per sample
   int64_t keyswitch_count = 0;
   uint32_t max_precision = 0;

@@ -66,6 +66,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
                                 std::chrono::steady_clock::time_point start) {
   compiler::CircuitOptions co;
   co.rounding_bits = options.rounding_bits;
+  co.tlu_rounding_bits = options.tlu_rounding_bits;
   co.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? quant::RoundingMode::kExact
                                                                       : quant::RoundingMode::kApproximate;
   co.p_error = options.p_error;
@@ -83,13 +84,21 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
   double agreement = 1.0;
+  compiler::RoundingSearchResult found;
   if (options.rounding_auto) {
     FHEQ_REQUIRE(options.auto_samples > 0, "--rounding auto: auto_samples = ", options.auto_samples, " must be > 0");
     FHEQ_REQUIRE(calibration.rank() >= 1 && calibration.dim(0) > 0, "--rounding auto: calibration data is empty");
     const int64_t n = std::min(options.auto_samples, calibration.dim(0));
     const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, n));
-    const compiler::RoundingSearchResult found =
-        compiler::search_rounding(q.network(), codes, options.auto_tolerance, co.rounding_mode, co.window_margin);
+    FHEQ_REQUIRE(options.calibration_labels.empty() ||
+                     static_cast<int64_t>(options.calibration_labels.size()) == calibration.dim(0),
+                 "--rounding auto: ", options.calibration_labels.size(), " calibration labels for ",
+                 calibration.dim(0), " calibration samples");
+    const std::vector<int64_t> labels(options.calibration_labels.begin(),
+                                      options.calibration_labels.begin() +
+                                          (options.calibration_labels.empty() ? 0 : n));
+    found = compiler::search_rounding(q.network(), codes, &labels, options.auto_tolerance, co.rounding_mode,
+                                      co.window_margin);
     co.tlu_rounding_bits = found.keep_bits;
     agreement = found.agreement;
   }
@@ -100,6 +109,11 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   report.kept_bits = co.tlu_rounding_bits.empty() ? std::vector<int>(circuit->tlus.size(), options.rounding_bits)
                                                   : co.tlu_rounding_bits;
   report.auto_agreement = agreement;
+  if (options.rounding_auto) {
+    report.auto_criterion = found.by_accuracy ? "accuracy" : "agreement";
+    report.auto_reference_accuracy = found.reference_accuracy;
+    report.auto_accuracy = found.accuracy;
+  }
   report.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return CompiledModel(std::move(q), std::move(circuit), options, std::move(report));
 }
@@ -163,7 +177,14 @@ std::string CompileReport::to_text() const {
     << ", N=" << polynomial_size << ", PBS " << pbs_level << "x" << pbs_base_log << ", KS " << ks_level << "x"
     << ks_base_log << ")\n";
   o << "rounding        " << rounding << " (" << rounding_mode << ")";
-  if (rounding == "auto") o << ", agreement with unrounded model " << std::fixed << std::setprecision(4) << auto_agreement << std::defaultfloat;
+  if (rounding == "auto") {
+    o << ", kept bits";
+    for (int b : kept_bits) o << " " << b;
+    o << std::fixed << std::setprecision(4);
+    if (auto_criterion == "accuracy")
+      o << "; calibration accuracy " << auto_accuracy << " vs " << auto_reference_accuracy << " unrounded";
+    o << "; agreement with unrounded model " << auto_agreement << std::defaultfloat;
+  }
   o << "\n";
   o << "PBS per sample  " << pbs_count << " (" << keyswitch_count << " with keyswitch), max precision " << max_precision
     << " bits, log2 norm " << std::fixed << std::setprecision(2) << log2_norm2 << std::defaultfloat << "\n";
@@ -195,6 +216,11 @@ std::string CompileReport::to_json() const {
   j["rounding_mode"] = rounding_mode;
   j["kept_bits"] = kept_bits;
   j["auto_agreement"] = auto_agreement;
+  if (rounding == "auto") {
+    j["auto_criterion"] = auto_criterion;
+    j["auto_reference_accuracy"] = auto_reference_accuracy;
+    j["auto_accuracy"] = auto_accuracy;
+  }
   j["pbs_count"] = pbs_count;
   j["keyswitch_count"] = keyswitch_count;
   j["max_bit_width"] = max_precision;

@@ -6,6 +6,7 @@
 #include "compiler/compile_circuit.h"
 #include "compiler/tlu_rounding.h"
 #include "core/check.h"
+#include "fheq/evaluation.h"
 #include "quant/integer_executor.h"
 
 namespace fheq::compiler {
@@ -42,9 +43,18 @@ double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTe
   return static_cast<double>(agree) / static_cast<double>(batch);
 }
 
-RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, const IntTensor& codes, double tolerance,
-                                     quant::RoundingMode mode, double window_margin, int max_evaluations) {
+double output_accuracy(const quant::OutputDequantizer& dequantizer, const IntTensor& outputs,
+                       const std::vector<int64_t>& labels) {
+  return top1_accuracy(quant::dequantize_output(dequantizer, outputs), labels);
+}
+
+RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, const IntTensor& codes,
+                                     const std::vector<int64_t>* labels, double tolerance, quant::RoundingMode mode,
+                                     double window_margin, int max_evaluations) {
   FHEQ_REQUIRE(tolerance >= 0 && tolerance < 1, "--rounding auto: tolerance ", tolerance, " outside [0, 1)");
+  const bool by_accuracy = labels != nullptr && !labels->empty();
+  FHEQ_REQUIRE(!by_accuracy || static_cast<int64_t>(labels->size()) == codes.dim(0), "--rounding auto: ",
+               labels->size(), " labels for ", codes.dim(0), " calibration samples");
   const quant::IntegerGraph windowed = restrict_tlus_to_calibration(network.graph, network.observed, window_margin);
   const std::vector<size_t> tlus = tlu_op_indices(windowed);
   std::vector<int> full(tlus.size());
@@ -52,18 +62,29 @@ RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, con
     full[i] = std::max(1, tlu_accumulator_bits(std::get<quant::TluOp>(windowed.ops[tlus[i]])));
   const IntTensor reference = quant::run_integer_graph(network.graph, codes);
   RoundingSearchResult result;
+  result.by_accuracy = by_accuracy;
+  if (by_accuracy) result.reference_accuracy = output_accuracy(network.output, reference, *labels);
+  // The score compared with `needed`: accuracy with labels, agreement without. Both are recorded.
   auto evaluate = [&](const std::vector<int>& keep) {
     ++result.evaluations;
-    return output_agreement(network.output, reference, run_rounded(windowed, keep, mode, codes));
+    const IntTensor rounded = run_rounded(windowed, keep, mode, codes);
+    const double agreement = output_agreement(network.output, reference, rounded);
+    const double accuracy = by_accuracy ? output_accuracy(network.output, rounded, *labels) : 0.0;
+    return std::pair<double, double>{by_accuracy ? accuracy : agreement, agreement};
   };
-  const double needed = 1.0 - tolerance;
+  auto accept = [&](const std::pair<double, double>& score) {
+    result.agreement = score.second;
+    if (by_accuracy) result.accuracy = score.first;
+  };
+  const double needed = by_accuracy ? result.reference_accuracy - tolerance : 1.0 - tolerance;
   // 1. Global cap.
   std::vector<int> keep(tlus.size());
   for (int cap = 1; cap <= kMaxPbsPrecision; ++cap) {
     for (size_t i = 0; i < tlus.size(); ++i) keep[i] = std::min(full[i], cap);
     result.global_cap = cap;
-    result.agreement = evaluate(keep);
-    if (result.agreement >= needed) break;
+    const auto score = evaluate(keep);
+    accept(score);
+    if (score.first >= needed) break;
   }
   // 2. Per TLU, widest first.
   std::vector<size_t> order(tlus.size());
@@ -73,10 +94,10 @@ RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, con
     while (keep[i] > 1 && result.evaluations < max_evaluations) {
       std::vector<int> trial = keep;
       --trial[i];
-      const double a = evaluate(trial);
-      if (a < needed) break;
+      const auto score = evaluate(trial);
+      if (score.first < needed) break;
       keep = trial;
-      result.agreement = a;
+      accept(score);
     }
   }
   result.keep_bits = keep;

@@ -100,6 +100,41 @@ TEST(ModelCompile, DigitsMlpAutoRoundingKeepsAgreement) {
   EXPECT_GE(static_cast<double>(agree) / static_cast<double>(n), 1.0 - options.auto_tolerance - 1e-12);
 }
 
+TEST(ModelCompile, DigitsMlpAutoRoundingWithLabelsBoundsTheAccuracyDropAndIsMinimalPerTlu) {
+  const FloatModel model = FloatModel::load(model_path("digits_mlp"));
+  const Dataset train = load_dataset("digits", "train");
+  CompileOptions options;
+  options.rounding_auto = true;
+  options.auto_tolerance = 0.01;
+  options.calibration_labels = train.y;
+  const CompiledModel c = compile(model, train.x, options);
+  std::cout << c.report().to_text();
+  ASSERT_EQ(c.report().auto_criterion, "accuracy");
+  // Independent check on the calibration samples the search used: the rounded circuit's clear accuracy
+  // against the unrounded quantized model's, both recomputed here from the public predictions.
+  const int64_t n = std::min<int64_t>(options.auto_samples, train.x.dim(0));
+  const FloatTensor calib = slice_batch(train.x, 0, n);
+  const double unrounded = accuracy(c.quantized().predict(calib), train.y);
+  const double rounded = accuracy(c.predict_clear(calib), train.y);
+  EXPECT_NEAR(c.report().auto_reference_accuracy, unrounded, 1e-12);
+  EXPECT_NEAR(c.report().auto_accuracy, rounded, 1e-12);
+  EXPECT_GE(rounded, unrounded - options.auto_tolerance - 1e-12);
+  // Minimal per TLU: keeping one bit fewer on any single TLU (the rest unchanged) breaks the tolerance —
+  // recompiled with explicit per-TLU bit counts, as a user would.
+  const std::vector<int> kept = c.report().kept_bits;
+  ASSERT_FALSE(kept.empty());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    if (kept[i] <= 1) continue;
+    CompileOptions fewer;
+    fewer.rounding_bits = 0;
+    fewer.tlu_rounding_bits = kept;
+    fewer.tlu_rounding_bits[i] = kept[i] - 1;
+    const CompiledModel f = compile(model, train.x, fewer);
+    EXPECT_LT(accuracy(f.predict_clear(calib), train.y), unrounded - options.auto_tolerance)
+        << "TLU " << i << " could keep " << kept[i] - 1 << " bits";
+  }
+}
+
 TEST(ModelCompile, FashionMnistMlpSigmoid) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "Fashion-MNIST not installed (dataset-fashion-mnist)";

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command.h"
+#include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
 
@@ -14,7 +15,8 @@ namespace fheq::cli {
 namespace {
 
 struct CompileArgs {
-  std::string model, dataset, data, output, rounding = "none", rounding_mode = "approximate", params;
+  std::string model, dataset, data, output, params;
+  RoundingArgs rounding;
   int n_bits = 0, bits_inputs = 0, bits_weights = 0, bits_activations = 0;
   int64_t calib_size = 1000;
   double p_error = 0, global_p_error = 0;
@@ -31,23 +33,16 @@ void run_compile(const CompileArgs& a) {
   if (a.bits_activations) o.ptq.n_bits.activations = a.bits_activations;
   o.ptq.per_channel = a.per_channel;
   o.ptq.calib_size = a.calib_size;
-  if (a.rounding == "auto") {
-    o.rounding_auto = true;
-  } else if (a.rounding != "none") {
-    try {
-      o.rounding_bits = std::stoi(a.rounding);
-    } catch (const std::exception&) {
-      throw Error("compile: --rounding '" + a.rounding + "': expected a bit count, 'auto' or 'none'");
-    }
-  }
-  o.rounding_mode = a.rounding_mode == "exact" ? FheRoundingMode::kExact : FheRoundingMode::kApproximate;
   if (a.p_error > 0) o.p_error = a.p_error;
   o.global_p_error = a.global_p_error;
   o.input_on_small_key = !a.big_key_inputs;
   o.parameter_set = a.params;
   o.allow_toy_parameters = toy_parameters_allowed();
   const FloatModel model = FloatModel::load(a.model);
-  const FloatTensor calibration = a.data.empty() ? load_dataset(a.dataset, "train").x : read_npy(a.data);
+  Dataset train;
+  if (a.data.empty()) train = load_dataset(a.dataset, "train");
+  const FloatTensor calibration = a.data.empty() ? train.x : read_npy(a.data);
+  apply_rounding_options(a.rounding, "compile", o, train.y);
   const CompiledModel compiled = compile(model, calibration, o);
   const uint64_t fingerprint = save_artifacts(compiled, a.output);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -72,9 +67,7 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--n-bits-activations", args->bits_activations, "override: activation bits")->check(CLI::Range(1, 16));
   sub->add_flag("--per-channel", args->per_channel, "per-output-channel weight scales");
   sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)");
-  sub->add_option("--rounding", args->rounding, "keep N MSBs of each TLU accumulator, 'auto', or 'none' (default)");
-  sub->add_option("--rounding-mode", args->rounding_mode, "approximate (default) | exact")
-      ->check(CLI::IsMember({"exact", "approximate"}));
+  add_rounding_options(sub, args->rounding);
   sub->add_option("--p-error", args->p_error, "error probability per PBS (default 2^-40)");
   sub->add_option("--global-p-error", args->global_p_error, "error probability per sample (overrides --p-error)");
   sub->add_option("--params", args->params, "force a named TFHE parameter set");

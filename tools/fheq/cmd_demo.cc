@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "command.h"
+#include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
 
@@ -76,7 +77,8 @@ void run_demo() {
 
 struct EncryptedDemoArgs {
   bool ptq = false;
-  std::string model = "fmnist_mlp_sigmoid.onnx", dataset = "fashion-mnist", rounding = "6";
+  std::string model = "fmnist_mlp_sigmoid.onnx", dataset = "fashion-mnist";
+  RoundingArgs rounding{"6"};
   int n_bits = 8;
   int64_t count = 5, simulate_count = 10000;
 };
@@ -97,8 +99,7 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
   const Dataset test = load_dataset(a.dataset, "test");
   CompileOptions options;
   options.ptq.n_bits = NBits::all(a.n_bits);
-  if (a.rounding == "auto") options.rounding_auto = true;
-  else if (a.rounding != "none") options.rounding_bits = std::stoi(a.rounding);
+  apply_rounding_options(a.rounding, "demo", options, train.y);
   auto t = std::chrono::steady_clock::now();
   const CompiledModel compiled = compile(model, train.x, options);
   const double compile_s = seconds_since(t);
@@ -155,7 +156,7 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--model", args->model, "model file (default: models/fmnist_mlp_sigmoid.onnx)");
   sub->add_option("--dataset", args->dataset, "dataset (default fashion-mnist)");
   sub->add_option("--n-bits", args->n_bits, "bits (default 8)");
-  sub->add_option("--rounding", args->rounding, "kept MSBs per TLU, auto or none (default 6)");
+  add_rounding_options(sub, args->rounding);
   sub->add_option("--count", args->count, "images to encrypt (default 5)");
   sub->add_option("--simulate-count", args->simulate_count, "images for the float/clear/simulated accuracy (default 10000)");
   sub->callback([args] {

@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "command.h"
+#include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
 
@@ -38,7 +39,7 @@ struct EvalArgs {
   // FHE modes (r1): --mode clear|simulate|execute compiles the model and adds fhe_accuracy etc.
   std::string mode;
   int64_t count = 0;            // FHE samples (0: all for clear/simulate, 10 for execute)
-  std::string rounding = "none";
+  RoundingArgs rounding;
   double p_error = 0;
   uint64_t seed = 1;
 };
@@ -51,13 +52,13 @@ struct FheEval {
 };
 
 // Compiles with the PTQ options and runs `mode` on the first samples of `test` (r1).
-FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTensor& calibration, const Dataset& test,
+FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTensor& calibration,
+                     const std::vector<int64_t>& calibration_labels, const Dataset& test,
                      const PtqOptions& ptq) {
   CompileOptions o;
   o.ptq = ptq;
   o.ptq.rounding_bits = 0;
-  if (a.rounding == "auto") o.rounding_auto = true;
-  else if (a.rounding != "none") o.rounding_bits = std::stoi(a.rounding);
+  apply_rounding_options(a.rounding, "eval", o, calibration_labels);
   if (a.p_error > 0) o.p_error = a.p_error;
   const CompiledModel compiled = compile(model, calibration, o);
   FheEval r;
@@ -140,7 +141,7 @@ void run_eval(const EvalArgs& a) {
   const double quantized_accuracy = evaluation.quantized_accuracy;
   const QuantReport report = quantized.report();
   FheEval fhe;
-  if (!a.mode.empty()) fhe = run_fhe_mode(a, model, calibration.x, test, options);
+  if (!a.mode.empty()) fhe = run_fhe_mode(a, model, calibration.x, calibration.y, test, options);
 
   if (a.json) {
     nlohmann::json j;
@@ -218,7 +219,7 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--mode", args->mode, "also compile and evaluate in FHE mode: clear | simulate | execute")
       ->check(CLI::IsMember({"clear", "simulate", "execute"}));
   sub->add_option("--count", args->count, "FHE-mode samples (default: all; execute: 10)");
-  sub->add_option("--rounding", args->rounding, "FHE rounding: kept MSBs per TLU, auto or none (default)");
+  add_rounding_options(sub, args->rounding);
   sub->add_option("--p-error", args->p_error, "FHE error probability per PBS (default 2^-40)");
   sub->add_option("--seed", args->seed, "simulate seed (default 1)");
   sub->callback([args] { run_eval(*args); });
