@@ -83,6 +83,16 @@ TEST(CliPtq, BadArguments) {
   EXPECT_NE(run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --n-bits 0").exit_code, 0);
   expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx"), "--dataset");
   expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx --dataset nosuchset"), "nosuchset");
+  // The shared FHE rounding options (tools/fheq/rounding_options.h), in eval and compile alike.
+  for (const char* bad : {"abc", "6x", "0", "17"})
+    expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear --rounding " + bad),
+                          "--rounding");
+  EXPECT_NE(run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear --rounding-mode fast").exit_code,
+            0);
+  EXPECT_NE(run_cli("compile " + kModels + "digits_mlp.onnx --dataset digits --rounding auto --rounding-tolerance -1 -o " +
+                    ::testing::TempDir() + "never_written")
+                .exit_code,
+            0);
 }
 
 TEST(CliPtq, WrongDataShapeForModel) {
