@@ -27,7 +27,7 @@ struct FheCircuit;
 }
 
 enum class FheRoundingMode : int32_t {
-  kExact = 0,        // no approximation: only circuits whose TLUs need no rounding shift (else fheq::Error)
+  kExact = 0,        // round half up, bit-exact: extra KS + PBS per element of TLUs with a rounding shift
   kApproximate = 1,  // the PBS modulus switch drops the low bits: free, occasionally off by one step
 };
 

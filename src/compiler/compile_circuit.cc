@@ -8,6 +8,7 @@
 #include <utility>
 #include <string>
 
+#include "compiler/exact_rounding_plan.h"
 #include "compiler/noise_analysis.h"
 #include "compiler/tlu_rounding.h"
 #include "core/check.h"
@@ -91,11 +92,26 @@ double output_bound_variance(const FheCircuit& c) {
   return sigma * sigma;
 }
 
-// The precision whose half window is the TLU's error threshold: p, or p − 1 (threshold Δ_p) when off-by-one
-// errors of approximate rounding are tolerated.
+// The precision whose half window is the TLU's (final) PBS error threshold: p, or p − 1 (threshold Δ_p) when
+// off-by-one errors of approximate rounding are tolerated. Exact rounding reads j at the centre of its box: p.
 uint32_t decision_precision(const FheCircuit& c, const TluEncoding& t) {
-  return t.precision - (c.tolerate_off_by_one && t.rounding_shift > 0 ? 1u : 0u);
+  const bool approximate = t.rounding == quant::RoundingMode::kApproximate && t.rounding_shift > 0;
+  return t.precision - (c.tolerate_off_by_one && approximate ? 1u : 0u);
 }
+
+// The precision at which the TLU's ACCUMULATOR noise is judged: exact rounding's first chunk read fails when it
+// exceeds Δ_in/2 = Δ_p/2^(k+1) (exact_rounding_plan.h), as if the TLU decided at p + k bits.
+uint32_t accumulator_decision_precision(const FheCircuit& c, const TluEncoding& t) {
+  return uses_exact_chunks(t) ? t.precision + static_cast<uint32_t>(t.rounding_shift) : decision_precision(c, t);
+}
+
+// Predictions for the exact-rounding reads of one TLU (exact_rounding_plan.h). Each read (b, m) sees c's noise —
+// the accumulator's plus the PBS outputs subtracted so far — times 2^scale, then the keyswitch and modulus
+// switch, and decides at its precision (0 for a bit read: threshold a quarter torus).
+struct ExactReadNoise {
+  std::vector<ExactRead> reads;
+  std::vector<double> max_variance;  // per read, over elements
+};
 
 struct NoiseResult {
   double worst_ratio = 0;  // max over constrained decisions of variance / allowed variance
@@ -114,19 +130,54 @@ NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double 
   double log_success = 0;
   for (TluEncoding& t : c.tlus) {
     const std::vector<double>& in = var[static_cast<size_t>(t.input)];
+    const bool chunks = uses_exact_chunks(t);
+    ExactReadNoise exact;
+    if (chunks) {
+      exact.reads = exact_rounding_read_list(t.precision, t.rounding_shift, t.exact_chunk_bits);
+      exact.max_variance.assign(exact.reads.size(), 0.0);
+      t.accumulator_variance = in;
+      t.exact_chunk_p_error.assign(t.exact_chunk_bits.size(), 0.0);
+      t.exact_read_added_variance = ks + ms;
+      t.exact_pbs_output_variance = sources.pbs_output;
+    } else {
+      t.accumulator_variance.clear();
+      t.exact_chunk_p_error.clear();
+      t.exact_read_added_variance = 0;
+      t.exact_pbs_output_variance = 0;
+    }
+    // The final read carries the noise of every chunk's subtracted PBS output.
+    const double chunk_outputs = static_cast<double>(t.exact_chunk_bits.size()) * sources.pbs_output;
     t.input_variance.resize(in.size());
     t.max_input_variance = 0;
     t.p_error = 0;
+    std::vector<double> chunk_fail(t.exact_chunk_bits.size());
     for (size_t e = 0; e < in.size(); ++e) {
-      const double v = in[e] + (t.keyswitch ? ks : 0.0) + ms;
+      const double v = in[e] + (chunks ? chunk_outputs : 0.0) + (t.keyswitch ? ks : 0.0) + ms;
       t.input_variance[e] = v;
       t.max_input_variance = std::max(t.max_input_variance, v);
       const double pe = nz::pbs_error_probability(v, decision_precision(c, t));
       t.p_error = std::max(t.p_error, pe);
       log_success += std::log1p(-std::min(pe, 1.0 - 1e-16));
+      std::fill(chunk_fail.begin(), chunk_fail.end(), 0.0);
+      for (size_t r = 0; r < exact.reads.size(); ++r) {
+        const ExactRead& read = exact.reads[r];
+        const double phase = (in[e] + static_cast<double>(read.prior_pbs_outputs) * sources.pbs_output) *
+                             std::ldexp(1.0, 2 * static_cast<int>(read.scale_log2));
+        const double vr = phase + ks + ms;
+        exact.max_variance[r] = std::max(exact.max_variance[r], vr);
+        const double per = nz::pbs_error_probability(vr, read.decision_precision);
+        t.p_error = std::max(t.p_error, per);
+        log_success += std::log1p(-std::min(per, 1.0 - 1e-16));
+        chunk_fail[read.chunk] = 1.0 - (1.0 - chunk_fail[read.chunk]) * (1.0 - per);
+      }
+      for (size_t i = 0; i < chunk_fail.size(); ++i)
+        t.exact_chunk_p_error[i] = std::max(t.exact_chunk_p_error[i], chunk_fail[i]);
     }
     result.worst_ratio = std::max(result.worst_ratio,
                                   t.max_input_variance / nz::max_variance_for_error_probability(target, decision_precision(c, t)));
+    for (size_t r = 0; r < exact.reads.size(); ++r)
+      result.worst_ratio = std::max(result.worst_ratio, exact.max_variance[r] / nz::max_variance_for_error_probability(
+                                                                                    target, exact.reads[r].decision_precision));
   }
   OutputEncoding& o = c.output;
   const uint32_t out_precision = 63 - o.log2_delta;
@@ -169,8 +220,9 @@ double initial_log2_norm(FheCircuit& c, uint32_t P, OutputConstraint oc) {
       t.log2_norm2 = 0.5 * std::log2(std::max(*std::max_element(fresh.begin(), fresh.end()), 1.0));
       continue;
     }
-    // A TLU deciding at fewer bits than P tolerates 2^(P − p) more noise: as much less norm.
-    log2n = std::max(log2n, t.log2_norm2 - (static_cast<double>(P) - decision_precision(c, t)));
+    // A TLU deciding at fewer bits than P tolerates 2^(P − p) more noise: as much less norm (and exact rounding's
+    // first chunk, judging the accumulator at p + k bits, 2^k less).
+    log2n = std::max(log2n, t.log2_norm2 - (static_cast<double>(P) - accumulator_decision_precision(c, t)));
   }
   const auto& out = unit[static_cast<size_t>(c.output.value)];
   const double out_norm = 0.5 * std::log2(std::max(*std::max_element(out.begin(), out.end()), 1.0));
@@ -195,7 +247,10 @@ std::optional<std::pair<tfhe::TfheParams, double>> choose_parameters(FheCircuit&
   // The selection's search space is narrower for small precisions; a set chosen for more bits (at the
   // equivalent norm for that precision) also serves fewer, so widen the request before giving up.
   uint32_t lowest = 1;
-  for (const TluEncoding& t : c.tlus) lowest = std::max(lowest, decision_precision(c, t));
+  for (const TluEncoding& t : c.tlus) {
+    lowest = std::max(lowest, decision_precision(c, t));
+    for (uint32_t m : t.exact_chunk_bits) lowest = std::max(lowest, m);  // the set must serve m-bit chunk reads
+  }
   for (uint32_t precision = lowest; precision <= static_cast<uint32_t>(kMaxPbsPrecision); ++precision) {
     double log2n = initial_log2_norm(c, precision, oc);
     for (int iteration = 0; iteration < 120; ++iteration) {
@@ -217,6 +272,38 @@ std::optional<std::pair<tfhe::TfheParams, double>> choose_parameters(FheCircuit&
     }
   }
   return std::nullopt;
+}
+
+// Plans exact rounding's chunks (at most `limit` bits each) and counts PBS / keyswitches per sample.
+void plan_chunks_and_count(FheCircuit& c, uint32_t limit) {
+  c.pbs_count = 0;
+  c.keyswitch_count = 0;
+  for (TluEncoding& t : c.tlus) {
+    const int64_t elements = c.graph.elements(t.output);
+    int64_t reads = 0;
+    t.exact_chunk_bits.clear();
+    if (uses_exact_chunks(t)) {
+      t.exact_chunk_bits = plan_exact_chunks(t.rounding_shift, limit);
+      reads = exact_rounding_reads(t.exact_chunk_bits);
+    }
+    t.pbs_per_sample = elements * (1 + reads);
+    c.pbs_count += t.pbs_per_sample;
+    c.keyswitch_count += elements * reads + (t.keyswitch ? elements : 0);
+  }
+}
+
+// Largest exact-rounding chunk of the circuit (0: none).
+uint32_t largest_chunk(const FheCircuit& c) {
+  uint32_t largest = 0;
+  for (const TluEncoding& t : c.tlus)
+    for (uint32_t m : t.exact_chunk_bits) largest = std::max(largest, m);
+  return largest;
+}
+
+// Modelled single-thread cost of one sample: every PBS, and every keyswitch.
+double sample_cost(const FheCircuit& c) {
+  return static_cast<double>(c.pbs_count) * tfhe::pbs_cost(c.params) +
+         static_cast<double>(c.keyswitch_count) * tfhe::keyswitch_cost(c.params);
 }
 
 }  // namespace
@@ -252,9 +339,6 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
                  "-bit table index (accumulator range [", acc.min, ", ", acc.max, "]); PBS precision is at most ",
                  kMaxPbsPrecision, " bits: use --rounding N with N ≤ ", kMaxPbsPrecision,
                  ", --rounding auto, or fewer --n-bits");
-    FHEQ_REQUIRE(!exact || op.rounding_shift == 0, "TLU '", value_name(c.graph, op.output), "' drops ",
-                 op.rounding_shift, " low accumulator bits; exact rounding (--rounding-mode exact) is only supported "
-                 "without rounding (it would need extra PBSs): use --rounding-mode approximate or fewer --n-bits");
     own_max_precision = std::max(own_max_precision, p);
   }
 
@@ -294,17 +378,23 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
   for (Component& comp : c.components) comp.log2_delta = 64 - comp.bits_needed;
   for (ValueEncoding& v : c.values) v.log2_delta = c.components[static_cast<size_t>(v.component)].log2_delta;
 
-  // 3. Input key: the small key when no PBS output and no client-decrypted output share its component.
+  // 3. Input key: the small key when no PBS output and no client-decrypted output share its component, and no
+  //    exact-rounding TLU reads it (its chunk steps subtract PBS outputs, under the big key, from the input).
   const int32_t input_comp = component_of(c, c.graph.input);
   bool small = options.input_on_small_key && component_of(c, c.graph.output) != input_comp;
-  for (size_t i : tlu_ops)
-    if (component_of(c, std::get<quant::TluOp>(c.graph.ops[i]).output) == input_comp) small = false;
+  for (size_t i : tlu_ops) {
+    const auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
+    if (component_of(c, op.output) == input_comp) small = false;
+    if (component_of(c, op.input) == input_comp && op.rounding == quant::RoundingMode::kExact && op.rounding_shift > 0)
+      small = false;
+  }
   c.components[static_cast<size_t>(input_comp)].key = small ? LweKeyKind::kSmall : LweKeyKind::kBig;
   c.input = InputEncoding{c.graph.input, c.values[static_cast<size_t>(c.graph.input)].log2_delta,
                           small ? LweKeyKind::kSmall : LweKeyKind::kBig, network.input_range};
 
   // 4. Per TLU: fit p + k to its component's Δ (pad the table, or round more when padding would raise the
-  //    circuit's precision), then lay out the window and tables.
+  //    circuit's precision), then lay out the window and tables. Exact rounding never rounds more here (that
+  //    would add chunk reads, and switching it to approximate would break the mode's promise): it pads.
   for (size_t i : tlu_ops) {
     auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
     const uint32_t bits = c.components[static_cast<size_t>(component_of(c, op.input))].bits_needed;
@@ -332,20 +422,12 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
     c.tlus.push_back(std::move(t));
   }
   c.output.log2_delta = c.values[static_cast<size_t>(c.output.value)].log2_delta;
-  c.pbs_count = 0;
-  c.keyswitch_count = 0;
   c.max_precision = 1;
-  for (const TluEncoding& t : c.tlus) {
-    c.pbs_count += t.pbs_per_sample;
-    if (t.keyswitch) c.keyswitch_count += t.pbs_per_sample;
-    c.max_precision = std::max(c.max_precision, t.precision);
-  }
+  for (const TluEncoding& t : c.tlus) c.max_precision = std::max(c.max_precision, t.precision);
+  plan_chunks_and_count(c, c.max_precision);
 
   // 5. Parameters.
   c.tolerate_off_by_one = options.tolerate_off_by_one;
-  c.target_p_error = options.global_p_error > 0 && c.pbs_count > 0
-                         ? options.global_p_error / static_cast<double>(c.pbs_count)
-                         : options.p_error;
   using Decoding = CircuitOptions::OutputDecoding;
   FHEQ_REQUIRE(options.output_noise_bits >= 0 && options.output_noise_bits <= 30, "output noise bits ",
                options.output_noise_bits, " outside [0, 30]");
@@ -353,33 +435,72 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
                              ? std::ldexp(static_cast<double>(std::max<int64_t>(c.output.observed.span(), 1)),
                                           -options.output_noise_bits)
                              : 0.0;
-  if (options.fixed_params) {
-    c.params = *options.fixed_params;
-    c.log2_norm2 = initial_log2_norm(c, c.max_precision, OutputConstraint::kNone);
-  } else if (options.output_decoding == Decoding::kRequireExact) {
-    const auto chosen = choose_parameters(c, OutputConstraint::kExact);
-    FHEQ_REQUIRE(chosen.has_value(), "no 128-bit parameter set reaches p_error ", c.target_p_error, " for ",
-                 c.max_precision, "-bit PBS and exact decoding of the ", c.output.bits,
-                 "-bit output: allow bounded output noise, raise --p-error or use fewer --n-bits");
-    std::tie(c.params, c.log2_norm2) = *chosen;
-  } else {
-    const auto bounded = choose_parameters(c, OutputConstraint::kBounded);
-    FHEQ_REQUIRE(bounded.has_value(), "no 128-bit parameter set reaches p_error ", c.target_p_error, " for ",
-                 c.max_precision, "-bit PBS (weight norm 2^", initial_log2_norm(c, c.max_precision, OutputConstraint::kNone),
-                 ") with output noise ≤ ", c.output.noise_bound,
-                 ": raise --p-error, use --rounding with fewer bits or fewer --n-bits");
-    std::tie(c.params, c.log2_norm2) = *bounded;
-    if (options.output_decoding == Decoding::kPreferExact) {
-      const auto exact_out = choose_parameters(c, OutputConstraint::kExact);
-      if (exact_out && cost_of(exact_out->first) <= options.exact_output_cost_factor * cost_of(bounded->first))
-        std::tie(c.params, c.log2_norm2) = *exact_out;
+  // Exact rounding makes the search judge accumulators k bits finer: say so when nothing fits.
+  std::string exact_hint;
+  int64_t widest_exact = 0;
+  for (const TluEncoding& t : c.tlus)
+    if (uses_exact_chunks(t) && t.rounding_shift > widest_exact) {
+      widest_exact = t.rounding_shift;
+      exact_hint = "; exact rounding needs accumulator noise below half an LSB (TLU '" + value_name(c.graph, t.output) +
+                   "' drops " + std::to_string(t.rounding_shift) + " bits): try --rounding-mode approximate";
     }
+  // Selection for one chunk plan (everything below reads c.pbs_count etc. of that plan).
+  auto select = [&](FheCircuit& c) {
+    c.target_p_error = options.global_p_error > 0 && c.pbs_count > 0
+                           ? options.global_p_error / static_cast<double>(c.pbs_count)
+                           : options.p_error;
+    if (options.fixed_params) {
+      c.params = *options.fixed_params;
+      c.log2_norm2 = initial_log2_norm(c, c.max_precision, OutputConstraint::kNone);
+    } else if (options.output_decoding == Decoding::kRequireExact) {
+      const auto chosen = choose_parameters(c, OutputConstraint::kExact);
+      FHEQ_REQUIRE(chosen.has_value(), "no 128-bit parameter set reaches p_error ", c.target_p_error, " for ",
+                   c.max_precision, "-bit PBS and exact decoding of the ", c.output.bits,
+                   "-bit output: allow bounded output noise, raise --p-error or use fewer --n-bits", exact_hint);
+      std::tie(c.params, c.log2_norm2) = *chosen;
+    } else {
+      const auto bounded = choose_parameters(c, OutputConstraint::kBounded);
+      FHEQ_REQUIRE(bounded.has_value(), "no 128-bit parameter set reaches p_error ", c.target_p_error, " for ",
+                   c.max_precision, "-bit PBS (weight norm 2^", initial_log2_norm(c, c.max_precision, OutputConstraint::kNone),
+                   ") with output noise ≤ ", c.output.noise_bound,
+                   ": raise --p-error, use --rounding with fewer bits or fewer --n-bits", exact_hint);
+      std::tie(c.params, c.log2_norm2) = *bounded;
+      if (options.output_decoding == Decoding::kPreferExact) {
+        const auto exact_out = choose_parameters(c, OutputConstraint::kExact);
+        if (exact_out && cost_of(exact_out->first) <= options.exact_output_cost_factor * cost_of(bounded->first))
+          std::tie(c.params, c.log2_norm2) = *exact_out;
+      }
+    }
+  };
+  // Exact rounding: chunks up to the circuit's max precision M are served by the set chosen for M anyway; chunks
+  // of M + 1 or M + 2 bits need fewer reads but a set that decides at that many bits. Take the cheapest sample.
+  const bool any_exact = std::any_of(c.tlus.begin(), c.tlus.end(), [](const TluEncoding& t) { return uses_exact_chunks(t); });
+  const uint32_t last_limit =
+      any_exact && !options.fixed_params ? std::min<uint32_t>(kMaxPbsPrecision, c.max_precision + 2) : c.max_precision;
+  std::optional<FheCircuit> best;
+  std::optional<Error> first_error;
+  int64_t previous_pbs = -1;
+  for (uint32_t limit = c.max_precision; limit <= last_limit; ++limit) {
+    FheCircuit trial = c;
+    plan_chunks_and_count(trial, limit);
+    if (trial.pbs_count == previous_pbs) continue;  // the larger limit changes no plan's cost
+    previous_pbs = trial.pbs_count;
+    try {
+      select(trial);
+    } catch (const Error& e) {
+      if (!first_error) first_error = e;
+      continue;
+    }
+    if (!best || sample_cost(trial) < sample_cost(*best)) best = std::move(trial);
   }
+  if (!best) throw *first_error;
+  c = std::move(*best);
   predict_noise(c, c.params, c.target_p_error, OutputConstraint::kNone);
   c.output.exact = c.output.p_error <= c.target_p_error;
   c.output.noise_std = std::sqrt(c.output.max_variance) * std::ldexp(1.0, 64 - static_cast<int>(c.output.log2_delta));
-  FHEQ_REQUIRE((size_t{1} << c.max_precision) <= c.params.polynomial_size.value, "parameter set ", c.params.name,
-               ": polynomial size ", c.params.polynomial_size.value, " cannot hold a ", c.max_precision, "-bit table");
+  const uint32_t table_bits = std::max(c.max_precision, largest_chunk(c));
+  FHEQ_REQUIRE((size_t{1} << table_bits) <= c.params.polynomial_size.value, "parameter set ", c.params.name,
+               ": polynomial size ", c.params.polynomial_size.value, " cannot hold a ", table_bits, "-bit table");
 
   // 6. Latency: every PBS of the circuit (plus its keyswitch when there is one) spread over the threads.
   c.threads = options.threads > 0 ? options.threads : static_cast<int32_t>(core::default_thread_pool().size());

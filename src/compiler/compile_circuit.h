@@ -22,6 +22,8 @@ struct CircuitOptions {
   int rounding_bits = 0;
   // Per TLU (op order) kept bits, overriding rounding_bits where > 0 (what `auto` computes).
   std::vector<int> tlu_rounding_bits;
+  // kApproximate: the PBS's modulus switch rounds (free, off by one near ties); kExact: round half up exactly,
+  // with extra KS + PBS per element of every TLU with k > 0 (exact_rounding_plan.h).
   quant::RoundingMode rounding_mode = quant::RoundingMode::kApproximate;
   // PBS windows cover each TLU's calibrated accumulator range widened by this fraction of its span per side
   // (< 0: PTQ's table domains, i.e. calibrated range + 25%). Accumulators beyond a window wrap in FHE.
@@ -48,7 +50,8 @@ struct CircuitOptions {
 };
 
 // Throws fheq::Error (one line, naming the TLU / option) when the circuit cannot be built: precision above
-// kMaxPbsPrecision, exact rounding with a rounding shift, no parameter set meeting the target.
+// kMaxPbsPrecision, no parameter set meeting the target (exact rounding with a rounding shift k > 0 costs
+// extra KS + PBS per element and needs accumulator noise below half an accumulator LSB: docs/COMPILER.md §2.2).
 FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const CircuitOptions& options);
 
 // Modelled single-thread time of one keyswitch + PBS with `params` (milliseconds; docs/COMPILER.md §3).

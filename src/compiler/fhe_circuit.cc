@@ -1,5 +1,7 @@
 #include "compiler/fhe_circuit.h"
 
+#include "compiler/exact_rounding_plan.h"
+
 #include "core/check.h"
 #include "quant/bit_width.h"
 
@@ -16,6 +18,37 @@ int64_t decode_output(const OutputEncoding& output, tfhe::Torus phase) {
   if (bits < 64 && (u >> (bits - 1)) != 0) s -= static_cast<int64_t>(uint64_t{1} << bits);
   return s + output.offset;
 }
+
+namespace {
+
+// The exact-rounding plan of a TLU (fhe_circuit.h, exact_rounding_plan.h).
+void validate_exact_plan(const FheCircuit& c, const TluEncoding& t, const std::string& where) {
+  if (!uses_exact_chunks(t)) {
+    FHEQ_REQUIRE(t.exact_chunk_bits.empty() && t.exact_chunk_p_error.empty() && t.accumulator_variance.empty() &&
+                     t.exact_read_added_variance == 0 && t.exact_pbs_output_variance == 0,
+                 where, ": exact-rounding chunks on a TLU without exact rounding");
+    return;
+  }
+  FHEQ_REQUIRE(!t.exact_chunk_bits.empty(), where, ": exact rounding of ", t.rounding_shift,
+               " bits without a chunk plan (circuit written before exact rounding was implemented?)");
+  FHEQ_REQUIRE(t.keyswitch, where, ": exact rounding needs its input under the big key");
+  int64_t covered = 0;
+  for (uint32_t m : t.exact_chunk_bits) {
+    FHEQ_REQUIRE(m >= 1 && m <= 20 && (size_t{1} << m) <= c.params.polynomial_size.value, where,
+                 ": exact-rounding chunk of ", m, " bits (polynomial size ", c.params.polynomial_size.value, ")");
+    covered += m;
+  }
+  FHEQ_REQUIRE(covered == t.rounding_shift, where, ": exact-rounding chunks cover ", covered, " bits, k = ",
+               t.rounding_shift);
+  FHEQ_REQUIRE(t.exact_chunk_p_error.size() == t.exact_chunk_bits.size(), where, ": ", t.exact_chunk_p_error.size(),
+               " chunk error probabilities for ", t.exact_chunk_bits.size(), " chunks");
+  FHEQ_REQUIRE(t.accumulator_variance.size() == t.input_variance.size(), where, ": ", t.accumulator_variance.size(),
+               " accumulator variances");
+  FHEQ_REQUIRE(t.exact_read_added_variance >= 0 && t.exact_pbs_output_variance >= 0, where,
+               ": negative exact-rounding noise variance");
+}
+
+}  // namespace
 
 void validate_circuit(const FheCircuit& c, const std::string& context) {
   const quant::IntegerGraph& g = c.graph;
@@ -62,6 +95,7 @@ void validate_circuit(const FheCircuit& c, const std::string& context) {
                  domain.max, "]");
     FHEQ_REQUIRE(t.input_variance.size() == static_cast<size_t>(g.elements(t.input)), where, ": ",
                  t.input_variance.size(), " noise variances");
+    validate_exact_plan(c, t, where);
   }
   FHEQ_REQUIRE(c.input.value == g.input && c.input.log2_delta == c.values[static_cast<size_t>(g.input)].log2_delta,
                context, ": input encoding does not match the graph input");

@@ -22,6 +22,13 @@
 // the clear executor on `graph` computes T_op[clamp(round(a / 2^k))] and the FHE table entry j equals
 // T_op[clamp(window_start + j)] (entries beyond the op's domain repeat its end values = the clamp).
 // Accumulators beyond the 2^p window wrap negacyclically in FHE (−T[j − 2^p]); simulate models that.
+//
+// EXACT rounding with k > 0 (t.rounding == kExact, t.rounding_shift > 0; docs/COMPILER.md §2.2,
+// exact_rounding_plan.h): step 2 adds (input_offset + 2^(k−1))·Δ_in instead, so the phase holds
+// v = u + 2^(k−1), and before step 3 the k low bits of v are cleared chunk by chunk (t.exact_chunk_bits,
+// lowest first): per chunk of m bits one (m = 1) or two (m ≥ 2) extra keyswitch + PBS whose outputs are
+// subtracted from c. Step 4 then reads j = ⌊v / 2^k⌋ = round-half-up(u / 2^k) at the centre of its box,
+// exactly the clear executor's kExact semantics. The input must be under the big key (t.keyswitch).
 #pragma once
 
 #include <cstdint>
@@ -61,7 +68,7 @@ struct TluEncoding {
   quant::ValueId output = -1;       // the value written
   uint32_t precision = 0;           // p: PBS message bits; each table has 2^p entries
   int64_t rounding_shift = 0;       // k: accumulator low bits dropped (equals the graph TluOp's)
-  quant::RoundingMode rounding = quant::RoundingMode::kExact;  // kApproximate when k > 0
+  quant::RoundingMode rounding = quant::RoundingMode::kExact;  // as the graph op (kExact with k > 0: chunks)
   int64_t window_start = 0;         // w0 (rounded units): the PBS index is j = round(a / 2^k) − w0
   int64_t input_offset = 0;         // −w0·2^k: clear constant added to the accumulator before the PBS
   uint32_t input_log2_delta = 0;    // Δ of the input's component
@@ -74,9 +81,16 @@ struct TluEncoding {
   // torus fraction squared, per per-sample element (elements differ by their weights' 2-norm).
   std::vector<double> input_variance;
   double max_input_variance = 0;    // max over elements
-  double p_error = 0;               // max over elements of P(PBS error) (see FheCircuit::tolerate_off_by_one)
+  double p_error = 0;               // max over elements and reads of P(PBS error) (FheCircuit::tolerate_off_by_one)
   double log2_norm2 = 0;            // log2 of the largest equivalent weight 2-norm feeding it (report)
-  int64_t pbs_per_sample = 0;       // elements of the op
+  int64_t pbs_per_sample = 0;       // PBS per sample: elements × (1 + exact-rounding reads)
+  // Exact rounding with k > 0 only (empty otherwise), see above and exact_rounding_plan.h:
+  std::vector<uint32_t> exact_chunk_bits;    // chunk sizes m_i, lowest bits first, Σ m_i = k (m_i ≤ max_precision + 2)
+  std::vector<double> exact_chunk_p_error;   // per chunk: max over elements of P(one of its reads decides wrongly)
+  std::vector<double> accumulator_variance;  // per element: noise of the accumulator (torus fraction², before any
+                                             // keyswitch); input_variance is then the FINAL read's (after the chunks)
+  double exact_read_added_variance = 0;      // keyswitch + modulus switch noise every read adds (torus fraction²)
+  double exact_pbs_output_variance = 0;      // noise of each PBS output subtracted from c
 };
 
 // How the client encrypts the input codes.
@@ -128,8 +142,8 @@ struct FheCircuit {
   double target_p_error = 0;          // per PBS, as requested (or global / pbs_count)
   double p_error = 0;                 // predicted, max over all PBS of the circuit
   double global_p_error = 0;          // predicted P(at least one PBS of one sample fails) = 1 − Π(1 − p_i)
-  int64_t pbs_count = 0;              // PBS per sample
-  int64_t keyswitch_count = 0;        // keyswitches per sample
+  int64_t pbs_count = 0;              // PBS per sample (exact-rounding reads included)
+  int64_t keyswitch_count = 0;        // keyswitches per sample (exact-rounding reads included)
   uint32_t max_precision = 0;         // max TLU precision p
   double log2_norm2 = 0;              // the norm passed to parameter selection
   double pbs_ms = 0;                  // modelled time of one KS+PBS on one thread with `params`

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "compiler/exact_rounding_plan.h"
 #include "core/check.h"
 #include "core/thread_pool.h"
 #include "quant/integer_executor.h"
@@ -21,9 +22,75 @@ uint64_t splitmix64(uint64_t& x) {
 
 constexpr int64_t kChunk = 512;  // samples per chunk: bounds memory, keeps the pool busy
 
+// Noise of an exact-rounding TLU's chunk steps (exact_rounding_plan.h), as standard deviations.
+struct ExactNoise {
+  std::vector<ExactRead> reads;
+  std::vector<double> accumulator_sd;  // per element, in accumulator units (Δ_in)
+  std::vector<double> read_sd;         // per read, in units of the read's step (2^b·Δ_in)
+  double pbs_output_sd = 0;            // in Δ_in
+};
+
+ExactNoise exact_noise(const TluEncoding& t, double noise_scale) {
+  ExactNoise n;
+  if (!uses_exact_chunks(t)) return n;
+  const int to_units = 64 - static_cast<int>(t.input_log2_delta);  // torus fraction → Δ_in units
+  n.reads = exact_rounding_read_list(t.precision, t.rounding_shift, t.exact_chunk_bits);
+  for (double v : t.accumulator_variance) n.accumulator_sd.push_back(std::sqrt(v) * std::ldexp(noise_scale, to_units));
+  // A read's step is Δ_dp = 2^−(dp+1) of the torus (dp = its decision precision).
+  for (const ExactRead& r : n.reads)
+    n.read_sd.push_back(std::sqrt(t.exact_read_added_variance) *
+                        std::ldexp(noise_scale, static_cast<int>(r.decision_precision) + 1));
+  n.pbs_output_sd = std::sqrt(t.exact_pbs_output_variance) * std::ldexp(noise_scale, to_units);
+  return n;
+}
+
+// The index a PBS reads from a phase holding x = xi + xf accumulator units scaled so that one step is 2^b
+// units, with read noise eps (steps): ⌊x / 2^b + eps + 1/2⌋ (boxes centred on multiples of the step). The
+// integer part is split off first so a 62-bit accumulator loses nothing to double rounding.
+int64_t read_index(int64_t xi, double xf, uint32_t b, double eps) {
+  const int64_t q = xi >> b;
+  const int64_t r = xi - q * (int64_t{1} << b);
+  return q + static_cast<int64_t>(std::floor((static_cast<double>(r) + xf) * std::ldexp(1.0, -static_cast<int>(b)) +
+                                             eps + 0.5));
+}
+
+// The exact-rounding chunk steps on one element, replayed with Gaussian noise exactly as the executor runs them
+// (encrypted_executor.cc): returns the index the TLU's final PBS reads. v = u + 2^(k−1). Noiseless: ⌊v / 2^k⌋.
+int64_t simulate_exact_read(const ExactNoise& n, size_t element, int64_t v, int64_t k, double final_sd,
+                            NormalStream& normal) {
+  auto draw = [&](double sd) { return sd > 0 ? sd * normal.next() : 0.0; };
+  int64_t xi = v;
+  double xf = draw(n.accumulator_sd[element]);
+  for (size_t r = 0; r < n.reads.size(); ++r) {
+    const ExactRead& read = n.reads[r];
+    const uint32_t b = read.low_bit, m = read.chunk_bits;
+    if (read.kind == ExactRead::Kind::kBit) {
+      // Bit b on the padding bit: PBS = ±C, E = C − PBS = bit·2^b (+ the PBS output's noise).
+      const int64_t bit = read_index(xi, xf, b, draw(n.read_sd[r])) & 1;
+      xi -= bit << b;
+      xf -= draw(n.pbs_output_sd);
+    } else if (read.kind == ExactRead::Kind::kSign) {
+      const int64_t mask = (int64_t{1} << (m + 1)) - 1;
+      const int64_t y = read_index(xi, xf, b, draw(n.read_sd[r])) & mask;
+      const int64_t sign_bit = y >> m;
+      const int64_t e_int = sign_bit << (b + m);
+      const double e_noise = draw(n.pbs_output_sd);
+      // VALUE read of c − E (the next entry of the list): the chunk L, or −(its index − 2^m) when E was wrong.
+      FHEQ_CHECK(r + 1 < n.reads.size() && n.reads[r + 1].kind == ExactRead::Kind::kValue);
+      ++r;
+      const int64_t y2 = read_index(xi - e_int, xf - e_noise, b, draw(n.read_sd[r])) & mask;
+      const int64_t half = int64_t{1} << m;
+      const int64_t value = y2 < half ? y2 << b : -((y2 - half) << b);
+      xi -= value;
+      xf -= draw(n.pbs_output_sd);
+    }
+  }
+  return read_index(xi, xf, static_cast<uint32_t>(k), draw(final_sd));
+}
+
 // One TLU op on a chunk: noisy PBS decisions (sd_in_steps per element; all zero: deterministic).
-void simulate_tlu(const FheCircuit& c, const TluEncoding& t, const std::vector<double>& sd, const IntTensor& in,
-                  IntTensor& out, int64_t first_sample, uint64_t seed, SimulationStats& stats) {
+void simulate_tlu(const FheCircuit& c, const TluEncoding& t, const std::vector<double>& sd, const ExactNoise& exact,
+                  const IntTensor& in, IntTensor& out, int64_t first_sample, uint64_t seed, SimulationStats& stats) {
   const int64_t elements = c.graph.elements(t.input);
   const int64_t batch = in.size() / elements;
   out = IntTensor(in.shape);
@@ -40,7 +107,9 @@ void simulate_tlu(const FheCircuit& c, const TluEncoding& t, const std::vector<d
       const int64_t nearest = quant::round_shift_exact(u, k);
       const double sigma = sd[static_cast<size_t>(e)];
       int64_t j = nearest;
-      if (sigma > 0) {
+      if (!exact.reads.empty()) {
+        j = simulate_exact_read(exact, static_cast<size_t>(e), u + (int64_t{1} << (k - 1)), k, sigma, normal);
+      } else if (sigma > 0) {
         const double frac = static_cast<double>(u - nearest * (int64_t{1} << k)) * step;  // in [−1/2, 1/2)
         j = nearest + static_cast<int64_t>(std::floor(frac + sigma * normal.next() + 0.5));
       }
@@ -101,6 +170,33 @@ ExpectedErrors expected_decision_errors(const TluEncoding& t, const IntTensor& a
   FHEQ_CHECK(elements > 0 && acc.size() % elements == 0, acc.size(), " accumulators for ", elements, " elements");
   const double step = std::ldexp(1.0, static_cast<int>(-t.rounding_shift));
   auto phi = [](double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); };
+  if (uses_exact_chunks(t)) {
+    // Exact rounding: j = ⌊v / 2^k⌋ moves when the accumulator noise plus the first chunk read's keyswitch /
+    // modulus-switch noise (both in accumulator units: that read rounds to whole units) carries v across a
+    // multiple of 2^k: v + round(η) ∉ [j·2^k, (j + 1)·2^k) ⟺ η < −d − 1/2 or η ≥ 2^k − d − 1/2, d = v mod 2^k.
+    // Plus the final read's own failure (threshold Δ_p/2). Later chunk reads (thresholds 2^b larger) are
+    // neglected: an approximation of simulate's full replay of the steps.
+    const auto reads = exact_rounding_read_list(t.precision, t.rounding_shift, t.exact_chunk_bits);
+    const int to_units = 64 - static_cast<int>(t.input_log2_delta);
+    const double read0 = t.exact_read_added_variance * std::ldexp(1.0, 2 * (static_cast<int>(reads[0].decision_precision) + 1));
+    const int64_t box = int64_t{1} << t.rounding_shift;
+    for (int64_t i = 0; i < acc.size(); ++i) {
+      const auto e = static_cast<size_t>(i % elements);
+      const double sigma = noise_scale * std::sqrt(t.accumulator_variance[e] * std::ldexp(1.0, 2 * to_units) + read0);
+      const double final_sd = noise_scale * std::sqrt(t.input_variance[e]);
+      if (sigma <= 0 && final_sd <= 0) continue;
+      const int64_t v = acc[i] + t.input_offset + box / 2;
+      const auto d = static_cast<double>(v - (v >> t.rounding_shift) * box);
+      const double p_chunk = sigma > 0 ? phi((-d - 0.5) / sigma) + (1.0 - phi((static_cast<double>(box) - d - 0.5) / sigma)) : 0.0;
+      const double p_final = final_sd > 0 ? std::erfc(std::ldexp(1.0, -static_cast<int>(t.precision) - 2) /
+                                                      (std::numbers::sqrt2 * final_sd))
+                                          : 0.0;
+      const double p = std::min(1.0, p_chunk + p_final - p_chunk * p_final);
+      out.mean += p;
+      out.variance += p * (1 - p);
+    }
+    return out;
+  }
   for (int64_t i = 0; i < acc.size(); ++i) {
     const int64_t u = acc[i] + t.input_offset;
     const int64_t nearest = quant::round_shift_exact(u, t.rounding_shift);
@@ -129,6 +225,7 @@ IntTensor run_circuit_simulate(const FheCircuit& c, const IntTensor& codes, cons
   const int64_t batch = codes.dim(0);
   // Per TLU: σ per element in units of the rounded step (Δ_p = 2^−(p+1) of the torus).
   std::vector<std::vector<double>> sd(c.tlus.size());
+  std::vector<ExactNoise> exact(c.tlus.size());
   std::vector<int32_t> tlu_of_op(c.graph.ops.size(), -1);
   for (size_t i = 0; i < c.tlus.size(); ++i) {
     const TluEncoding& t = c.tlus[i];
@@ -136,6 +233,7 @@ IntTensor run_circuit_simulate(const FheCircuit& c, const IntTensor& codes, cons
     const double scale = std::ldexp(options.noise_scale, static_cast<int>(t.precision) + 1);
     sd[i].resize(t.input_variance.size());
     for (size_t e = 0; e < sd[i].size(); ++e) sd[i][e] = std::sqrt(t.input_variance[e]) * scale;
+    exact[i] = exact_noise(t, options.noise_scale);
   }
   std::vector<double> out_sd(c.output.variance.size());
   const double out_scale = options.output_noise ? std::ldexp(options.noise_scale, 64 - static_cast<int>(c.output.log2_delta)) : 0.0;
@@ -163,7 +261,8 @@ IntTensor run_circuit_simulate(const FheCircuit& c, const IntTensor& codes, cons
       const TluEncoding& t = c.tlus[static_cast<size_t>(tlu_of_op[i])];
       const IntTensor& in = values[static_cast<size_t>(t.input)];
       IntTensor out;
-      simulate_tlu(c, t, sd[static_cast<size_t>(tlu_of_op[i])], in, out, first, options.seed, stats);
+      simulate_tlu(c, t, sd[static_cast<size_t>(tlu_of_op[i])], exact[static_cast<size_t>(tlu_of_op[i])], in, out, first,
+                   options.seed, stats);
       values[static_cast<size_t>(t.output)] = std::move(out);
     }
     const IntTensor& acc = values[static_cast<size_t>(c.graph.output)];

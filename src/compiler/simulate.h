@@ -9,6 +9,10 @@
 //           approximate-rounding off-by-ones near ties and rare PBS failures both come out of the same
 //           draw. Indices that leave [0, 2^p) wrap negacyclically as in the real PBS (j ∈ [2^p, 2^(p+1)) gives
 //           −T[j − 2^p]). The decrypted output gets round(ε_out / Δ_out) added.
+//           Exact-rounding TLUs with k > 0 (exact_rounding_plan.h) replay their chunk reads instead: the
+//           accumulator gets its predicted noise (accumulator_variance), every read its keyswitch + modulus-switch
+//           noise and every subtracted PBS output its own, with the same sign/wrap arithmetic as the executor;
+//           noiseless, the read index is ⌊(u + 2^(k−1)) / 2^k⌋ exactly (no tie to tip).
 // Linear ops run on p1's integer executor (quant::run_integer_op); only the TLU step is simulated here.
 // Randomness: a counter-based generator keyed by (seed, op, sample index), so a run is replayable and does
 // not depend on batching or thread count.
@@ -47,6 +51,9 @@ IntTensor run_circuit_simulate(const FheCircuit& circuit, const IntTensor& codes
 // ([N, elements], clear values), Σ over PBS of P(j ≠ nearest) = 1 − [Φ((1/2 − f)/σ) − Φ((−1/2 − f)/σ)] with f the
 // dropped low bits as a fraction of the step and σ the predicted noise (× noise_scale) in steps. Also the
 // variance of the count (Σ p(1 − p)), for confidence intervals on a measured count (e.g. execute's).
+// Exact-rounding TLUs with k > 0: P(v + round(η) leaves its box of 2^k) + P(final read fails), η the accumulator
+// noise plus the first read's keyswitch/modulus-switch noise in accumulator units (later chunk reads, with
+// 2^b larger thresholds, are neglected; exact when only the accumulator is noisy).
 struct ExpectedErrors {
   double mean = 0;
   double variance = 0;

@@ -221,6 +221,9 @@ void write_tlu(BinaryWriter& w, const compiler::TluEncoding& t) {
   for (const auto& table : t.tables) w.pod_vector(table);
   w.pod_vector(t.element_table), w.pod_vector(t.input_variance);
   w.f64(t.max_input_variance), w.f64(t.p_error), w.f64(t.log2_norm2), w.i64(t.pbs_per_sample);
+  // Format version 2: exact rounding's chunk plan and its noise predictions.
+  w.pod_vector(t.exact_chunk_bits), w.pod_vector(t.exact_chunk_p_error), w.pod_vector(t.accumulator_variance);
+  w.f64(t.exact_read_added_variance), w.f64(t.exact_pbs_output_variance);
 }
 
 compiler::TluEncoding read_tlu(BinaryReader& r, GraphReader& ids, size_t op_count) {
@@ -248,6 +251,13 @@ compiler::TluEncoding read_tlu(BinaryReader& r, GraphReader& ids, size_t op_coun
   t.input_variance = r.pod_vector<double>("input_variance");
   t.max_input_variance = r.f64("max_input_variance"), t.p_error = r.f64("p_error"), t.log2_norm2 = r.f64("log2_norm2");
   t.pbs_per_sample = r.i64("pbs_per_sample");
+  t.exact_chunk_bits = r.pod_vector<uint32_t>("exact_chunk_bits");
+  for (uint32_t m : t.exact_chunk_bits)
+    if (m < 1 || m > 20) r.fail("exact_chunk_bits", "holds a chunk of " + std::to_string(m) + " bits");
+  t.exact_chunk_p_error = r.pod_vector<double>("exact_chunk_p_error");
+  t.accumulator_variance = r.pod_vector<double>("accumulator_variance");
+  t.exact_read_added_variance = r.f64("exact_read_added_variance");
+  t.exact_pbs_output_variance = r.f64("exact_pbs_output_variance");
   return t;
 }
 
@@ -370,11 +380,23 @@ void require_end(const BinaryReader& r) {
   if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
 }
 
-std::string read_artifact_file(const std::string& path, const char* magic, const char* kind) {
+// The server circuit's own format version (the client spec keeps kArtifactVersion): 2 added exact rounding's
+// chunk plan to every TLU. Older circuits fail with one line naming the file and both versions.
+constexpr uint32_t kCircuitFormatVersion = 2;
+
+std::string read_artifact_file(const std::string& path, const char* magic, const char* kind,
+                               uint32_t version = kArtifactVersion) {
   if (!fs::exists(path)) FHEQ_THROW(path, ": missing (is this a directory written by `fheq compile`?)");
   const std::string found = file_magic(path);
   if (found == kSecretKeyMagic) FHEQ_THROW(path, ": this is a secret key, not a compiled artifact");
-  return core::read_container_file(path, {magic, kArtifactVersion, kind});
+  try {
+    return core::read_container_file(path, {magic, version, kind});
+  } catch (const Error& e) {
+    // An artifact from another fheq version: say what to do about it, still on one line.
+    if (std::string(e.what()).find(": format version ") != std::string::npos)
+      FHEQ_THROW(e.what(), "; it was written by another fheq version: re-run `fheq compile`");
+    throw;
+  }
 }
 
 }  // namespace
@@ -501,7 +523,7 @@ void save_artifacts(const std::string& dir, const compiler::FheCircuit& circuit,
   fs::create_directories(fs::path(dir) / "server");
   fs::create_directories(fs::path(dir) / "client");
   core::write_container_file((fs::path(dir) / "server" / "circuit.bin").string(),
-                             {kCircuitMagic, kArtifactVersion, "fhe-circuit"}, serialize_circuit(circuit));
+                             {kCircuitMagic, kCircuitFormatVersion, "fhe-circuit"}, serialize_circuit(circuit));
   core::write_container_file((fs::path(dir) / "client" / "client.bin").string(),
                              {kClientMagic, kArtifactVersion, "fhe-client"}, serialize_client_spec(client));
   core::write_file_atomic((fs::path(dir) / "server" / "circuit.json").string(), circuit_json);
@@ -510,7 +532,7 @@ void save_artifacts(const std::string& dir, const compiler::FheCircuit& circuit,
 
 compiler::FheCircuit load_server_artifact(const std::string& dir, bool allow_toy, uint64_t* fingerprint) {
   const std::string path = (fs::path(dir) / "server" / "circuit.bin").string();
-  const std::string payload = read_artifact_file(path, kCircuitMagic, "fhe-circuit");
+  const std::string payload = read_artifact_file(path, kCircuitMagic, "fhe-circuit", kCircuitFormatVersion);
   compiler::FheCircuit c = deserialize_circuit(payload, path, allow_toy);
   if (fingerprint) *fingerprint = core::fnv1a64(payload.data(), payload.size());
   return c;

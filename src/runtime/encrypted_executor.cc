@@ -87,6 +87,11 @@ EncryptedExecutor::EncryptedExecutor(const FheCircuit& circuit, const Evaluation
     TluPlan plan;
     plan.encoding = &t;
     plan.input_offset = compiler::encode_integer(t.input_offset, t.input_log2_delta);
+    if (compiler::uses_exact_chunks(t)) {
+      // v = u + 2^(k−1): clearing its k low bits leaves ⌊v / 2^k⌋·2^k = round-half-up(u / 2^k)·2^k.
+      plan.input_offset += compiler::encode_integer(int64_t{1} << (t.rounding_shift - 1), t.input_log2_delta);
+      plan.exact_steps = make_exact_rounding_steps(t, p);
+    }
     for (size_t table = 0; table < t.tables.size(); ++table) {
       std::vector<Torus> outputs(t.tables[table].size());
       for (size_t j = 0; j < outputs.size(); ++j) outputs[j] = compiler::tlu_output_torus(t, table, j);
@@ -162,15 +167,20 @@ std::vector<LweCiphertext> EncryptedExecutor::run(const std::vector<LweCiphertex
       if (t.keyswitch) {
         FHEQ_REQUIRE(shifted[0].dimension.value == circuit_.params.big_lwe_dimension(), "TLU '", timing.name,
                      "': expects its input under the big key");
+        if (!plan.exact_steps.empty()) {
+          const int64_t reads = run_exact_rounding(plan.exact_steps, keys_.keys, shifted, pool);
+          timing.pbs += reads * static_cast<int64_t>(in.size());
+          timing.keyswitches += reads * static_cast<int64_t>(in.size());
+        }
         tfhe::keyswitch_bootstrap_lwe_batch(keys_.keys.compact_keyswitch_key, keys_.keys.bootstrap_key, tables,
                                             shifted, out, pool);
-        timing.keyswitches = static_cast<int64_t>(in.size());
+        timing.keyswitches += static_cast<int64_t>(in.size());
       } else {
         FHEQ_REQUIRE(shifted[0].dimension.value == circuit_.params.lwe_dimension.value, "TLU '", timing.name,
                      "': expects its input under the small key");
         tfhe::bootstrap_lwe_batch(keys_.keys.bootstrap_key, tables, shifted, out, pool);
       }
-      timing.pbs = static_cast<int64_t>(in.size());
+      timing.pbs += static_cast<int64_t>(in.size());
     } else {
       const LinearMap& map = maps_[i];
       const quant::ValueId in_id = quant::op_inputs(op)[0];

@@ -6,7 +6,10 @@
 //     sample = Σ w·ct + trivial(constant·Δ) — exact on the torus because the component shares one Δ;
 //   Add: ct_lhs ± ct_rhs;
 //   TLU: ct + trivial(input_offset·Δ_in), then (keyswitch +) PBS with the op's table(s), every element of
-//     every sample of the batch in ONE batch on the thread pool (both cores busy).
+//     every sample of the batch in ONE batch on the thread pool (both cores busy). Exact rounding with k > 0
+//     (compiler/exact_rounding_plan.h) first adds 2^(k−1)·Δ_in too and clears the k low bits chunk by chunk:
+//     per read, the whole batch is scaled by a power of two, keyswitched and bootstrapped with a constant
+//     (bit / sign) or chunk-value table, and the outputs are subtracted (docs/RUNTIME.md).
 // Values are freed after their last reader. The output value's ciphertexts are returned undecrypted.
 #pragma once
 
@@ -16,6 +19,7 @@
 
 #include "compiler/fhe_circuit.h"
 #include "core/thread_pool.h"
+#include "runtime/exact_rounding.h"
 #include "runtime/keys.h"
 #include "runtime/linear_map.h"
 #include "tfhe/entities/lookup_table.h"
@@ -58,7 +62,8 @@ class EncryptedExecutor {
   struct TluPlan {
     const compiler::TluEncoding* encoding = nullptr;
     std::vector<tfhe::LookupTable> tables;
-    tfhe::Torus input_offset = 0;  // input_offset · Δ_in
+    tfhe::Torus input_offset = 0;  // input_offset · Δ_in (+ 2^(k−1)·Δ_in with exact rounding)
+    std::vector<ExactRoundingStep> exact_steps;  // exact rounding with k > 0 (runtime/exact_rounding.h)
   };
   const compiler::FheCircuit& circuit_;
   const EvaluationKeys& keys_;

@@ -298,16 +298,15 @@ TEST(Circuit, ErrorsAreClear) {
     EXPECT_NE(what.find("act"), std::string::npos) << what;
     EXPECT_NE(what.find("--rounding"), std::string::npos) << what;
   }
-  // Exact mode with a rounding shift.
+  // Exact mode with a rounding shift is supported since issue #4 (chunked exact rounding,
+  // tests/compiler/exact_rounding_plan_test.cc): it compiles with extra PBS instead of throwing.
   CircuitOptions exact;
   exact.rounding_bits = 6;
   exact.rounding_mode = quant::RoundingMode::kExact;
-  try {
-    compile_circuit(net, exact);
-    FAIL() << "expected fheq::Error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("approximate"), std::string::npos) << e.what();
-  }
+  exact.fixed_params = tfhe::params_toy(6);
+  const FheCircuit exact_circuit = compile_circuit(net, exact);
+  EXPECT_GT(exact_circuit.tlus[0].rounding_shift, 0);
+  EXPECT_FALSE(exact_circuit.tlus[0].exact_chunk_bits.empty());
   CircuitOptions bad;
   bad.p_error = 0;
   EXPECT_THROW(compile_circuit(net, bad), Error);
