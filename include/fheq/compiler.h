@@ -77,6 +77,9 @@ struct CompileTluReport {
   double log2_norm2 = 0;     // largest weight 2-norm feeding it (log2; unit-variance sources)
   double p_error = 0;        // predicted, worst element
   bool keyswitch = true;     // false: reads small-key inputs directly
+  // Exact rounding with k > 0: the chunks (bits, lowest first) whose low-bit reads precede the TLU's own PBS
+  // (each m ≥ 2 chunk costs 2 KS+PBS, a 1-bit chunk 1; docs/COMPILER.md §2.2). Empty otherwise.
+  std::vector<uint32_t> exact_chunk_bits;
 };
 
 struct CompileReport {

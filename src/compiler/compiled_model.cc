@@ -57,6 +57,7 @@ CompileReport make_report(const compiler::FheCircuit& c, const quant::IntegerGra
     tr.log2_norm2 = t.log2_norm2;
     tr.p_error = t.p_error;
     tr.keyswitch = t.keyswitch;
+    tr.exact_chunk_bits = t.exact_chunk_bits;
     r.tlus.push_back(tr);
   }
   return r;
@@ -199,11 +200,17 @@ std::string CompileReport::to_text() const {
   o << "TLUs:\n  " << std::left << std::setw(28) << "name" << std::right << std::setw(7) << "PBS" << std::setw(8)
     << "acc b" << std::setw(5) << "k" << std::setw(5) << "p" << std::setw(8) << "log2|w|" << std::setw(22)
     << "p_error" << std::setw(4) << "KS" << "\n";
-  for (const CompileTluReport& t : tlus)
+  for (const CompileTluReport& t : tlus) {
     o << "  " << std::left << std::setw(28) << t.name << std::right << std::setw(7) << t.pbs << std::setw(8)
       << t.accumulator_bits << std::setw(5) << t.rounding_shift << std::setw(5) << t.precision << std::setw(8)
       << std::fixed << std::setprecision(2) << t.log2_norm2 << std::defaultfloat << std::setw(22) << fmt_p(t.p_error)
-      << std::setw(4) << (t.keyswitch ? "y" : "n") << "\n";
+      << std::setw(4) << (t.keyswitch ? "y" : "n");
+    if (!t.exact_chunk_bits.empty()) {
+      o << "  exact: low-bit chunks";
+      for (size_t c = 0; c < t.exact_chunk_bits.size(); ++c) o << (c ? "+" : " ") << t.exact_chunk_bits[c];
+    }
+    o << "\n";
+  }
   return o.str();
 }
 
@@ -242,7 +249,7 @@ std::string CompileReport::to_json() const {
   for (const CompileTluReport& t : tlus)
     ts.push_back({{"name", t.name},           {"pbs", t.pbs},         {"accumulator_bits", t.accumulator_bits},
                   {"rounding_shift", t.rounding_shift}, {"precision", t.precision}, {"log2_norm2", t.log2_norm2},
-                  {"p_error", t.p_error},     {"keyswitch", t.keyswitch}});
+                  {"p_error", t.p_error},     {"keyswitch", t.keyswitch}, {"exact_chunk_bits", t.exact_chunk_bits}});
   j["tlus"] = ts;
   return j.dump();
 }

@@ -135,6 +135,27 @@ TEST(ModelCompile, DigitsMlpAutoRoundingWithLabelsBoundsTheAccuracyDropAndIsMini
   }
 }
 
+TEST(ModelCompile, ExactRoundingReportListsTheChunksThatCoverTheDroppedBits) {
+  const FloatModel model = FloatModel::load(model_path("digits_mlp"));
+  const Dataset train = load_dataset("digits", "train");
+  CompileOptions options;
+  options.ptq.n_bits = NBits::all(4);
+  options.rounding_bits = 3;
+  options.rounding_mode = FheRoundingMode::kExact;
+  const CompiledModel c = compile(model, train.x, options);
+  ASSERT_EQ(c.report().tlus.size(), c.circuit().tlus.size());
+  for (size_t i = 0; i < c.report().tlus.size(); ++i) {
+    const CompileTluReport& t = c.report().tlus[i];
+    ASSERT_GT(t.rounding_shift, 0);
+    EXPECT_EQ(t.exact_chunk_bits, c.circuit().tlus[i].exact_chunk_bits);
+    int64_t covered = 0;
+    for (uint32_t m : t.exact_chunk_bits) covered += m;
+    EXPECT_EQ(covered, t.rounding_shift) << t.name;
+  }
+  EXPECT_NE(c.report().to_text().find("exact: low-bit chunks"), std::string::npos);
+  EXPECT_NE(c.report().to_json().find("\"exact_chunk_bits\""), std::string::npos);
+}
+
 TEST(ModelCompile, FashionMnistMlpSigmoid) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "Fashion-MNIST not installed (dataset-fashion-mnist)";
