@@ -28,6 +28,9 @@ struct ExactNoise {
   std::vector<double> accumulator_sd;  // per element, in accumulator units (Δ_in)
   std::vector<double> read_sd;         // per read, in units of the read's step (2^b·Δ_in)
   double pbs_output_sd = 0;            // in Δ_in
+  // The final TLU read's own noise (keyswitch + modulus switch), in steps of Δ_p. Not the TLU's input_variance:
+  // that total already holds the accumulator and chunk-output noise, which the replay carries in xf.
+  double final_read_sd = 0;
 };
 
 ExactNoise exact_noise(const TluEncoding& t, double noise_scale) {
@@ -41,6 +44,7 @@ ExactNoise exact_noise(const TluEncoding& t, double noise_scale) {
     n.read_sd.push_back(std::sqrt(t.exact_read_added_variance) *
                         std::ldexp(noise_scale, static_cast<int>(r.decision_precision) + 1));
   n.pbs_output_sd = std::sqrt(t.exact_pbs_output_variance) * std::ldexp(noise_scale, to_units);
+  n.final_read_sd = std::sqrt(t.exact_read_added_variance) * std::ldexp(noise_scale, static_cast<int>(t.precision) + 1);
   return n;
 }
 
@@ -56,8 +60,7 @@ int64_t read_index(int64_t xi, double xf, uint32_t b, double eps) {
 
 // The exact-rounding chunk steps on one element, replayed with Gaussian noise exactly as the executor runs them
 // (encrypted_executor.cc): returns the index the TLU's final PBS reads. v = u + 2^(k−1). Noiseless: ⌊v / 2^k⌋.
-int64_t simulate_exact_read(const ExactNoise& n, size_t element, int64_t v, int64_t k, double final_sd,
-                            NormalStream& normal) {
+int64_t simulate_exact_read(const ExactNoise& n, size_t element, int64_t v, int64_t k, NormalStream& normal) {
   auto draw = [&](double sd) { return sd > 0 ? sd * normal.next() : 0.0; };
   int64_t xi = v;
   double xf = draw(n.accumulator_sd[element]);
@@ -85,7 +88,7 @@ int64_t simulate_exact_read(const ExactNoise& n, size_t element, int64_t v, int6
       xf -= draw(n.pbs_output_sd);
     }
   }
-  return read_index(xi, xf, static_cast<uint32_t>(k), draw(final_sd));
+  return read_index(xi, xf, static_cast<uint32_t>(k), draw(n.final_read_sd));
 }
 
 // One TLU op on a chunk: noisy PBS decisions (sd_in_steps per element; all zero: deterministic).
@@ -108,7 +111,7 @@ void simulate_tlu(const FheCircuit& c, const TluEncoding& t, const std::vector<d
       const double sigma = sd[static_cast<size_t>(e)];
       int64_t j = nearest;
       if (!exact.reads.empty()) {
-        j = simulate_exact_read(exact, static_cast<size_t>(e), u + (int64_t{1} << (k - 1)), k, sigma, normal);
+        j = simulate_exact_read(exact, static_cast<size_t>(e), u + (int64_t{1} << (k - 1)), k, normal);
       } else if (sigma > 0) {
         const double frac = static_cast<double>(u - nearest * (int64_t{1} << k)) * step;  // in [−1/2, 1/2)
         j = nearest + static_cast<int64_t>(std::floor(frac + sigma * normal.next() + 0.5));
@@ -183,7 +186,8 @@ ExpectedErrors expected_decision_errors(const TluEncoding& t, const IntTensor& a
     for (int64_t i = 0; i < acc.size(); ++i) {
       const auto e = static_cast<size_t>(i % elements);
       const double sigma = noise_scale * std::sqrt(t.accumulator_variance[e] * std::ldexp(1.0, 2 * to_units) + read0);
-      const double final_sd = noise_scale * std::sqrt(t.input_variance[e]);
+      // The final read's own keyswitch + modulus-switch noise (the accumulator's is in sigma already).
+      const double final_sd = noise_scale * std::sqrt(t.exact_read_added_variance);
       if (sigma <= 0 && final_sd <= 0) continue;
       const int64_t v = acc[i] + t.input_offset + box / 2;
       const auto d = static_cast<double>(v - (v >> t.rounding_shift) * box);

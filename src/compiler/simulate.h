@@ -26,7 +26,8 @@
 namespace fheq::compiler {
 
 struct SimulationStats {
-  int64_t pbs = 0;              // PBS decisions simulated
+  int64_t pbs = 0;              // TLU decisions simulated (one per TLU element; exact rounding's chunk reads are
+                                // replayed inside each decision and not counted here)
   int64_t off_by_one = 0;       // read index = nearest ± 1
   int64_t larger_errors = 0;    // read index off by 2 or more
   int64_t wrapped = 0;          // read index outside [0, 2^p): negacyclic wrap

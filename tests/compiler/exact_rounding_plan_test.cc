@@ -160,8 +160,9 @@ TEST_F(ExactRoundingCompile, NoiselessSimulateEqualsClear) {
   EXPECT_EQ(run_circuit_simulate(m.circuit, codes, so).data, clear.data);
 }
 
-// Simulate replays the chunk steps with Gaussian noise. With noise on the accumulator only (σ = 0.45 units; no
-// read or PBS-output noise) the first chunk read rounds v + e to an integer and every later read sees that
+// Simulate replays the chunk steps with Gaussian noise. With noise on the accumulator only (σ = 1 unit; no
+// read or PBS-output noise; input_variance set as the compiler writes it, accumulator noise included, so a
+// replay that counted it twice at the final read would fail) the first chunk read rounds v + e to an integer and every later read sees that
 // integer exactly, so the read index is ⌊(v + round(e)) / 2^k⌋: it differs from ⌊v / 2^k⌋ with probability
 // Φ((−d − 1/2)/σ) + 1 − Φ((2^k − d − 1/2)/σ), d = v mod 2^k (computed here independently of the library).
 TEST_F(ExactRoundingCompile, SimulatedErrorsFollowTheAccumulatorNoise) {
@@ -177,6 +178,7 @@ TEST_F(ExactRoundingCompile, SimulatedErrorsFollowTheAccumulatorNoise) {
     if (!uses_exact_chunks(t)) continue;
     const double units = std::ldexp(1.0, static_cast<int>(t.input_log2_delta) - 64);  // Δ_in as a torus fraction
     std::fill(t.accumulator_variance.begin(), t.accumulator_variance.end(), sigma * sigma * units * units);
+    std::fill(t.input_variance.begin(), t.input_variance.end(), sigma * sigma * units * units);
     t.exact_read_added_variance = 0;
     t.exact_pbs_output_variance = 0;
     auto phi = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };

@@ -92,6 +92,14 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
   const std::string path = fs::exists(a.model) ? a.model : find_model(a.model);
   const fs::path dir = fs::temp_directory_path() / ("fheq_demo_" + std::to_string(::getpid()));
   fs::create_directories(dir);
+  // The work files go whatever happens (an error below must not leave keys and ciphertexts in /tmp).
+  struct RemoveOnExit {
+    fs::path path;
+    ~RemoveOnExit() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } remove_work_files{dir};
   std::printf("fheq demo: encrypted inference of %s on %s (work files in %s)\n\n", path.c_str(), a.dataset.c_str(),
               dir.c_str());
   const FloatModel model = FloatModel::load(path);
@@ -145,7 +153,6 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
               top1_accuracy(y, labels), static_cast<long long>(n), 100.0 * same_prediction);
   std::printf("latency %.1f ms per image (%u threads), %lld PBS per image, parameters %s\n", run.ms_per_sample,
               run.threads, static_cast<long long>(server.pbs_per_sample()), server.params_name().c_str());
-  fs::remove_all(dir);
 }
 
 const CommandRegistration registration([](CLI::App& app) {

@@ -2,6 +2,7 @@
 // --rounding-mode exact|approximate and --rounding-tolerance (docs/COMPILER.md §2).
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ inline void add_rounding_options(CLI::App* sub, RoundingArgs& args) {
 // (empty: auto rounding bounds the disagreement instead).
 inline void apply_rounding_options(const RoundingArgs& args, const std::string& command, CompileOptions& options,
                                    const std::vector<int64_t>& calibration_labels) {
+  if (!std::isfinite(args.tolerance_points) || args.tolerance_points < 0 || args.tolerance_points >= 99)
+    throw Error(command + ": --rounding-tolerance " + std::to_string(args.tolerance_points) +
+                ": expected accuracy points in [0, 99)");
+  if (args.rounding != "auto" && args.tolerance_points != RoundingArgs{}.tolerance_points)
+    throw Error(command + ": --rounding-tolerance only applies to --rounding auto (got --rounding " + args.rounding +
+                ")");
   if (args.rounding == "auto") {
     options.rounding_auto = true;
     options.auto_tolerance = args.tolerance_points / 100.0;
