@@ -1,4 +1,4 @@
-"""The four reference networks, as plain nn.Sequential so the ONNX export is one op per layer.
+"""The reference networks, as plain nn.Sequential so the ONNX export is one op per layer.
 
 Every Fashion-MNIST model takes [N, 1, 28, 28]; the MLPs start with Flatten so the same
 input tensor feeds every model. No Softmax: the models output logits.
@@ -44,4 +44,14 @@ MODELS = {
                        input_shape=[1, 28, 28], epochs=10, lr=3e-3, batch=128),
     "digits_mlp": dict(dataset="digits", build=digits_mlp,
                        input_shape=[64], epochs=60, lr=3e-3, batch=32),
+    # Same graph as fmnist_mlp_relu, trained FHE-friendly (models/train.py, train_fhe_friendly):
+    # pre-activations held in [lower, upper] by a squared-hinge penalty, uniform noise of one step
+    # of a 2^rounding_bits grid over each layer's range (+- margin) added to them, and weights
+    # trained (and shipped) on a 3-bit symmetric grid, so fheq keeps its accuracy with 4-bit TLU
+    # windows (--rounding 4) and small weight norms (cheaper TFHE parameters with
+    # --n-bits-weights 3). ReLU beat Sigmoid here (see README).
+    "fmnist_mlp_fhe": dict(dataset="fashion_mnist", build=lambda: fmnist_mlp(nn.ReLU),
+                           input_shape=[1, 28, 28], epochs=10, lr=2e-3, batch=128,
+                           fhe_friendly=dict(lower=-4.0, upper=4.0, penalty=1.0, rounding_bits=4,
+                                             margin=0.05, weight_decay=0.0, weight_bits=3)),
 }

@@ -39,7 +39,8 @@ TEST_P(ShippedModelTest, MatchesStoredPyTorchLogits) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ShippedModelTest,
-                         ::testing::Values("fmnist_mlp_sigmoid", "fmnist_mlp_relu", "fmnist_cnn", "digits_mlp"));
+                         ::testing::Values("fmnist_mlp_sigmoid", "fmnist_mlp_relu", "fmnist_cnn", "digits_mlp",
+                                           "fmnist_mlp_fhe"));
 
 }  // namespace
 }  // namespace fheq::graph
