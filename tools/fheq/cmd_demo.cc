@@ -1,7 +1,9 @@
-// fheq demo: encrypted inference end to end on the embedded models/fmnist_mlp_sigmoid.onnx (compile, keygen,
-// encrypt a handful of test images, run as the server would, decrypt; float / clear / simulated / encrypted
-// accuracy, latency, PBS count, key sizes) — r1. `fheq demo --ptq`: p1's PTQ accuracy report at
-// several n_bits, and the per-layer bit-width table at 8 bits. The model is found via $FHEQ_HOME/models,
+// fheq demo: encrypted inference end to end on the embedded models/fmnist_mlp_fhe.onnx — the seed 784-128-64-10
+// MLP trained FHE-friendly (models/README.md) — compiled at 8-bit inputs/activations, 3-bit weights (the trained
+// grid) and 4 kept bits per table lookup: compile, keygen, encrypt a handful of test images, run as the server
+// would, decrypt; float / clear / simulated / encrypted accuracy, latency, PBS count, key sizes.
+// `fheq demo --ptq`: the PTQ accuracy report of the conventionally trained fmnist_mlp_sigmoid at several n_bits,
+// and the per-layer bit-width table at 8 bits. The model is found via $FHEQ_HOME/models,
 // then by walking up from the executable, then the source tree the binary was built from.
 #include <cstdio>
 #include <cstdlib>
@@ -77,10 +79,12 @@ void run_demo() {
 
 struct EncryptedDemoArgs {
   bool ptq = false;
-  std::string model = "fmnist_mlp_sigmoid.onnx", dataset = "fashion-mnist";
-  RoundingArgs rounding{"6"};
+  std::string model = "fmnist_mlp_fhe.onnx", dataset = "fashion-mnist";
+  RoundingArgs rounding{"4"};
   int n_bits = 8;
-  int64_t count = 5, simulate_count = 10000;
+  // -1: 3 for the embedded fmnist_mlp_fhe (trained on fheq's 3-bit per-tensor weight grid), else --n-bits.
+  int weight_bits = -1;
+  int64_t count = 10, simulate_count = 10000;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -107,12 +111,16 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
   const Dataset test = load_dataset(a.dataset, "test");
   CompileOptions options;
   options.ptq.n_bits = NBits::all(a.n_bits);
+  const bool embedded = fs::path(path).filename() == "fmnist_mlp_fhe.onnx";
+  const int weight_bits = a.weight_bits > 0 ? a.weight_bits : (a.weight_bits < 0 && embedded ? 3 : a.n_bits);
+  options.ptq.n_bits.weights = weight_bits;
   apply_rounding_options(a.rounding, "demo", options, train.y);
   auto t = std::chrono::steady_clock::now();
   const CompiledModel compiled = compile(model, train.x, options);
   const double compile_s = seconds_since(t);
   save_artifacts(compiled, (dir / "ART").string());
-  std::printf("[developer] compiled in %.2f s\n%s\n", compile_s, compiled.report().to_text().c_str());
+  std::printf("[developer] quantized to %d-bit inputs and activations, %d-bit weights; compiled in %.2f s\n%s\n",
+              a.n_bits, weight_bits, compile_s, compiled.report().to_text().c_str());
 
   const int64_t n_sim = std::min<int64_t>(a.simulate_count, test.x.dim(0));
   const FloatTensor x_sim = slice_batch(test.x, 0, n_sim);
@@ -160,11 +168,16 @@ const CommandRegistration registration([](CLI::App& app) {
   CLI::App* sub = app.add_subcommand("demo", "Encrypted inference end to end on the embedded Fashion-MNIST MLP "
                                              "(--ptq: PTQ accuracy at several bit widths)");
   sub->add_flag("--ptq", args->ptq, "the PTQ accuracy report instead (no encryption)");
-  sub->add_option("--model", args->model, "model file (default: models/fmnist_mlp_sigmoid.onnx)");
+  sub->add_option("--model", args->model, "model file (default: models/fmnist_mlp_fhe.onnx)");
   sub->add_option("--dataset", args->dataset, "dataset (default fashion-mnist)");
-  sub->add_option("--n-bits", args->n_bits, "bits (default 8)");
+  sub->add_option("--n-bits", args->n_bits, "bits of inputs, weights and activations (default 8)")
+      ->check(CLI::Range(1, 16));
+  sub->add_option("--n-bits-weights", args->weight_bits,
+                  "override: weight bits (default: 3 for the embedded model, which was trained on that grid; else "
+                  "--n-bits)")
+      ->check(CLI::Range(1, 16));
   add_rounding_options(sub, args->rounding);
-  sub->add_option("--count", args->count, "images to encrypt (default 5)");
+  sub->add_option("--count", args->count, "images to encrypt (default 10)");
   sub->add_option("--simulate-count", args->simulate_count, "images for the float/clear/simulated accuracy (default 10000)");
   sub->callback([args] {
     if (args->ptq)
