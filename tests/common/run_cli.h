@@ -38,4 +38,21 @@ inline CliResult run_cli(const std::string& args, const std::string& environment
   return r;
 }
 
+
+// The client/server flow on compiled artifacts DIR/ART, as a user runs it: keygen → encrypt (`encrypt_source`,
+// e.g. "--dataset digits --count 8") → run (server, evaluation keys only) → decrypt --json. Fails the test on
+// the first step that exits non-zero; `decrypted` receives the last step's output. `environment` as in run_cli.
+inline void run_client_server_flow(const std::string& dir, const std::string& encrypt_source, CliResult& decrypted,
+                                   const std::string& environment = "") {
+  const std::string steps[] = {
+      "keygen " + dir + "/ART -o " + dir + "/KEYS",
+      "encrypt " + dir + "/ART --key " + dir + "/KEYS/secret.key " + encrypt_source + " -o " + dir + "/IN.ct",
+      "run " + dir + "/ART --eval-keys " + dir + "/KEYS/eval.keys " + dir + "/IN.ct -o " + dir + "/OUT.ct",
+      "decrypt " + dir + "/ART --key " + dir + "/KEYS/secret.key " + dir + "/OUT.ct --json"};
+  for (const std::string& step : steps) {
+    decrypted = run_cli(step, environment);
+    ASSERT_EQ(decrypted.exit_code, 0) << step << "\n" << decrypted.err;
+  }
+}
+
 }  // namespace fheq::test_support

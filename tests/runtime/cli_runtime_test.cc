@@ -38,14 +38,8 @@ TEST(CliRuntime, DigitsEndToEndEqualsClearAndRejectsWrongFiles) {
   const std::string d = dir.string(), model = std::string(FHEQ_SOURCE_DIR) + "/models/digits_mlp.onnx";
   Result r = run_cli("compile " + model + " --dataset digits --n-bits 2 --params TOY_P5 -o " + d + "/ART");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_cli("keygen " + d + "/ART -o " + d + "/KEYS");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_cli("encrypt " + d + "/ART --key " + d + "/KEYS/secret.key --dataset digits --count 6 --offset 3 -o " + d + "/IN.ct");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_cli("run " + d + "/ART --eval-keys " + d + "/KEYS/eval.keys " + d + "/IN.ct -o " + d + "/OUT.ct");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_cli("decrypt " + d + "/ART --key " + d + "/KEYS/secret.key " + d + "/OUT.ct --json");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NO_FATAL_FAILURE(::fheq::test_support::run_client_server_flow(d, "--dataset digits --count 6 --offset 3", r,
+                                                                        "FHEQ_ALLOW_TOY_PARAMS=1 "));
   const nlohmann::json j = nlohmann::json::parse(r.out);
 
   // Independent reference: the same PTQ through the library, run in the clear.

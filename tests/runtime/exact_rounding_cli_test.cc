@@ -35,15 +35,8 @@ TEST(ExactRoundingCli, CompileRunDecryptEqualsClearRoundHalfUp) {
   EXPECT_EQ(exact["keyswitch_count"].get<int64_t>(), exact_pbs);  // every read and the TLU itself keyswitch
   EXPECT_GT(exact_pbs, approx_pbs) << "exact rounding must cost extra PBS";
 
-  r = run_cli("keygen " + d + "/ART -o " + d + "/KEYS");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_cli("encrypt " + d + "/ART --key " + d + "/KEYS/secret.key --dataset digits --count 8 --offset 40 -o " + d +
-              "/IN.ct");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_cli("run " + d + "/ART --eval-keys " + d + "/KEYS/eval.keys " + d + "/IN.ct -o " + d + "/OUT.ct");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_cli("decrypt " + d + "/ART --key " + d + "/KEYS/secret.key " + d + "/OUT.ct --json");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NO_FATAL_FAILURE(::fheq::test_support::run_client_server_flow(d, "--dataset digits --count 8 --offset 40", r,
+                                                                        "FHEQ_ALLOW_TOY_PARAMS=1 "));
   const nlohmann::json j = nlohmann::json::parse(r.out);
 
   // Reference: the same options through the library, run in the clear (the integer graph's kExact rounding).

@@ -27,7 +27,9 @@ namespace fheq::runtime {
 namespace {
 
 using testing::compile_digits;
+using testing::identity_tlu_network;
 using testing::make_seed;
+using testing::random_codes;
 using testing::test_seed;
 
 // The integer (mod 2^bits) a phase holds at Δ = 2^log2_delta, rounding to nearest.
@@ -182,50 +184,6 @@ TEST(ExactRounding, ExecuteEqualsClearWithSelected128BitParameters) {
 // domain: k = 7, seven 1-bit chunk reads (threshold a quarter torus: they practically never fail) and the final
 // read at the centre of its box. Execute's rate of index ≠ ⌊(u + 2^(k−1))/2^k⌋ must lie within 4.5 σ of
 // simulate's (a wrong centring would make it ~50%).
-quant::QuantizedNetwork identity_tlu_network(std::mt19937_64& rng) {
-  constexpr int64_t kFeatures = 16, kOutputs = 32;
-  quant::QuantizedNetwork n;
-  quant::IntegerGraph& g = n.graph;
-  g.input = g.add_value("x", Shape{kFeatures});
-  quant::DenseOp dense;
-  dense.input = g.input;
-  dense.output = g.add_value("acc", Shape{kOutputs});
-  dense.in_features = kFeatures;
-  dense.out_features = kOutputs;
-  std::uniform_int_distribution<int64_t> w(-1, 1);
-  for (int64_t i = 0; i < kFeatures * kOutputs; ++i) dense.weights.push_back(w(rng));
-  dense.bias.assign(kOutputs, 0);
-  g.ops.push_back(dense);
-  n.input_range = quant::IntRange{0, 15};
-  quant::TluOp tlu;
-  tlu.input = dense.output;
-  tlu.output = g.add_value("y", Shape{kOutputs});
-  quant::LookupTable identity;
-  identity.input_min = -512;
-  for (int64_t a = -512; a <= 383; ++a) identity.values.push_back(a);
-  tlu.tables.push_back(identity);
-  g.ops.push_back(tlu);
-  g.output = tlu.output;
-  n.input.params.n_bits = 4;
-  n.input.params.scale = 1.0 / 15;
-  n.input.params.qmin = 0;
-  n.input.params.qmax = 15;
-  n.input.shape = Shape{kFeatures};
-  n.output.groups.push_back(quant::AffineGroup{});
-  n.output.element_group.assign(kOutputs, 0);
-  n.output.shape = Shape{kOutputs};
-  n.observed = quant::worst_case_ranges(g, n.input_range);
-  n.calibration_samples = 1;
-  return n;
-}
-
-IntTensor random_codes(std::mt19937_64& rng, int64_t batch) {
-  IntTensor codes(Shape{batch, 16});
-  std::uniform_int_distribution<int64_t> c(0, 15);
-  for (auto& v : codes.data) v = c(rng);
-  return codes;
-}
-
 TEST(ExactRounding, ExecuteFailureRateInsideSimulateInterval) {
   const uint64_t seed = test_seed("ExactRounding.ExecuteFailureRateInsideSimulateInterval");
   std::mt19937_64 rng(seed);
