@@ -93,12 +93,92 @@ void check_plan(const NegacyclicFft& fft, std::mt19937_64& rng) {
 
 TEST(FftRotatedDigit, NativeMatchesStepByStepReference) {
   std::mt19937_64 rng(test_seed());
-  for (const size_t n : {32, 64, 128, 256, 2048}) check_plan(fft_for(n, FftBackend::kNative), rng);
+  for (const size_t n : {32, 64, 128, 256, 2048, 4096}) check_plan(fft_for(n, FftBackend::kNative), rng);
 }
 
 TEST(FftRotatedDigit, FftwMatchesStepByStepReference) {
   std::mt19937_64 rng(test_seed());
   for (const size_t n : {64, 2048}) check_plan(fft_for(n, FftBackend::kFftw), rng);
+}
+
+// All digits at once (forward_rotated_digits: one rotation and decomposition for every level; the
+// native kernel fuses the two-level case) must equal the per-digit transforms bit for bit, for random
+// and tie-heavy polynomials, both pass shapes (N = 2048: odd stage count, N = 4096: even) and the
+// scalar fallback (N = 32).
+TEST(FftRotatedDigit, AllDigitsAtOnceMatchPerDigitTransforms) {
+  std::mt19937_64 rng(test_seed());
+  for (const FftBackend backend : {FftBackend::kNative, FftBackend::kFftw}) {
+    for (const size_t n : {32, 2048, 4096}) {
+      const NegacyclicFft& fft = fft_for(n, backend);
+      for (const DecompositionShape& shape : kShapes) {
+        for (const bool tie_heavy : {false, true}) {
+          const std::vector<uint64_t> p = random_polynomial(rng, n, shape, tie_heavy);
+          for (const size_t power : powers_for(n, rng)) {
+            std::vector<FourierPolynomial> together(shape.level, FourierPolynomial(n));
+            std::vector<FourierPolynomial*> outs;
+            for (FourierPolynomial& out : together) outs.push_back(&out);
+            fft.forward_rotated_digits(p.data(), power, shape.base_log, shape.level, outs.data());
+            for (unsigned j = 0; j < shape.level; ++j) {
+              FourierPolynomial alone(n);
+              fft.forward_rotated_digit(p.data(), power, shape.base_log, shape.level, j, alone);
+              ASSERT_EQ(count_differences(together[j], alone), 0u)
+                  << fft_backend_name(backend) << " N=" << n << " power=" << power << " base_log=" << shape.base_log
+                  << " level=" << shape.level << " digit=" << j << " tie_heavy=" << tie_heavy;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The most significant digit at its boundaries: with power = N, X^N·p − p = −2p, so choosing
+// p = −T/2 makes the coefficients exactly the targets T around the top digit's tie (raw = B/2 must
+// stay +B/2, raw = B/2 + 1 becomes negative) and around the rounding half-step, for every shape. Random
+// polynomials hit raw = B/2 of a 23-bit top digit with probability 2^-23 per coefficient, so the fast
+// kernel's handling of that case needs these crafted inputs.
+TEST(FftRotatedDigit, TopDigitBoundariesMatchReference) {
+  std::mt19937_64 rng(test_seed());
+  for (const size_t n : {64, 2048, 4096}) {
+    const NegacyclicFft& fft = fft_for(n, FftBackend::kNative);
+    for (const DecompositionShape& shape : kShapes) {
+      const unsigned d = 64 - shape.base_log * shape.level;
+      const unsigned top_shift = 64 - shape.base_log;  // position of the top digit
+      const uint64_t half_base = uint64_t{1} << (top_shift + shape.base_log - 1);  // B/2 · 2^(64−β)
+      const uint64_t unit = uint64_t{1} << top_shift, half_step = d == 0 ? 0 : uint64_t{1} << (d - 1);
+      const uint64_t targets[] = {half_base,
+                                  half_base + unit,
+                                  half_base - unit,
+                                  uint64_t{0} - half_base,
+                                  half_base - half_step,
+                                  half_base + half_step,
+                                  half_base - half_step - 2,
+                                  half_base - unit + half_step,
+                                  half_step,
+                                  uint64_t{0} - half_step,
+                                  0};
+      std::vector<uint64_t> p(n);
+      for (size_t c = 0; c < n; ++c) {
+        const uint64_t target = targets[rng() % std::size(targets)];
+        p[c] = (uint64_t{0} - target) / 2 + ((rng() & 1) ? uint64_t{1} << 63 : 0);  // −2·p = target when even
+      }
+      std::vector<uint64_t> rotated_minus_p = rotate_negacyclic_ref(p, n);
+      for (size_t c = 0; c < n; ++c) rotated_minus_p[c] -= p[c];
+      std::vector<FourierPolynomial> together(shape.level, FourierPolynomial(n));
+      std::vector<FourierPolynomial*> outs;
+      for (FourierPolynomial& out : together) outs.push_back(&out);
+      fft.forward_rotated_digits(p.data(), n, shape.base_log, shape.level, outs.data());
+      for (unsigned j = 0; j < shape.level; ++j) {
+        const FourierPolynomial expected = expected_transform(fft, rotated_minus_p, shape, j);
+        FourierPolynomial fused(n);
+        fft.forward_rotated_digit(p.data(), n, shape.base_log, shape.level, j, fused);
+        ASSERT_EQ(count_differences(fused, expected), 0u)
+            << "N=" << n << " base_log=" << shape.base_log << " level=" << shape.level << " digit=" << j;
+        ASSERT_EQ(count_differences(together[j], expected), 0u)
+            << "all digits, N=" << n << " base_log=" << shape.base_log << " level=" << shape.level << " digit=" << j;
+      }
+    }
+  }
 }
 
 // The whole CMUX: acc += GGSW ⊡ (X^power·acc − acc) against the unfused rotation + external product.
@@ -109,7 +189,7 @@ TEST(FftRotatedDigit, CmuxRotateAddMatchesRotationThenExternalProduct) {
     size_t k, n;
     unsigned base_log, level;
   };
-  for (const Shape& shape : {Shape{1, 2048, 23, 1}, Shape{2, 256, 10, 3}, Shape{1, 64, 4, 4}}) {
+  for (const Shape& shape : {Shape{1, 2048, 23, 1}, Shape{1, 4096, 15, 2}, Shape{2, 256, 10, 3}, Shape{1, 64, 4, 4}}) {
     const size_t columns = shape.k + 1, rows = columns * shape.level, n = shape.n;
     const GlweDimension k{shape.k};
     const PolynomialSize big_n{n};

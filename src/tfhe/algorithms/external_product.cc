@@ -72,10 +72,16 @@ void cmux_rotate_add(const FourierPolynomial* ggsw_polynomials, GlweDimension gl
   FHEQ_CHECK(scratch.digit_fouriers.size() == rows && rows <= kMaxGgswRows && power < 2 * n,
              "CMUX with ", rows, " rows, power ", power);
   const auto bl = static_cast<unsigned>(base_log.value), levels = static_cast<unsigned>(l);
-  // Every forward transform reads acc before the inverse transforms below add into it.
-  for (size_t i = 0; i < columns; ++i)
-    for (unsigned j = 0; j < levels; ++j)
-      fft.forward_rotated_digit(acc + i * n, power, bl, levels, j, scratch.digit_fouriers[i * l + j]);
+  // Every forward transform reads acc before the inverse transforms below add into it. With several
+  // levels, one call per column computes the rotation and decomposition once for all its digits.
+  FourierPolynomial* outs[kMaxGgswRows];
+  for (size_t r = 0; r < rows; ++r) outs[r] = &scratch.digit_fouriers[r];
+  for (size_t i = 0; i < columns; ++i) {
+    if (levels == 1)
+      fft.forward_rotated_digit(acc + i * n, power, bl, levels, 0, *outs[i]);
+    else
+      fft.forward_rotated_digits(acc + i * n, power, bl, levels, outs + i * l);
+  }
   add_products_of_digits(ggsw_polynomials, columns, n, rows, acc, scratch);
 }
 

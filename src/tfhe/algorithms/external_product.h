@@ -40,7 +40,8 @@ void external_product_add(const FourierGgswCiphertext& ggsw, const GlweCiphertex
                           ExternalProductScratch& scratch);
 // One CMUX of the blind rotation: acc += ggsw ⊡ (X^power·acc − acc), power ∈ [0, 2N), `acc` holding
 // (k+1)·N coefficients. The rotation and the gadget decomposition are computed inside the forward
-// transforms (NegacyclicFft::forward_rotated_digit), so no rotated or digit polynomial is written.
+// transforms (NegacyclicFft::forward_rotated_digit, or forward_rotated_digits for all levels of a
+// column at once when l > 1), so no rotated or digit polynomial is written.
 // Bit-identical to rotate_negacyclic_minus_one on each column followed by external_product_add.
 void cmux_rotate_add(const FourierPolynomial* ggsw_polynomials, GlweDimension glwe_dimension,
                      PolynomialSize polynomial_size, DecompositionBaseLog base_log, DecompositionLevelCount level,

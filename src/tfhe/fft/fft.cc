@@ -68,6 +68,16 @@ void ComplexFftKernel::forward_negacyclic_rotated_digit(const RotatedDigitInput&
   forward_negacyclic(digits.data() + input.digit_index * n, twist_re, twist_im, re, im);
 }
 
+void ComplexFftKernel::forward_negacyclic_rotated_digits(const RotatedDigitInput& input, const double* twist_re,
+                                                         const double* twist_im, double* const* re,
+                                                         double* const* im) const {
+  for (unsigned j = 0; j < input.level; ++j) {
+    RotatedDigitInput digit = input;
+    digit.digit_index = j;
+    forward_negacyclic_rotated_digit(digit, twist_re, twist_im, re[j], im[j]);
+  }
+}
+
 void ComplexFftKernel::backward_negacyclic(const double* in_re, const double* in_im, const double* untwist_re,
                                            const double* untwist_im, uint64_t* out, bool accumulate) const {
   // Inverse FFT, untwist (with the 1/M normalisation), unfold, round mod 2^64.
@@ -187,6 +197,25 @@ void NegacyclicFft::forward_rotated_digit(const uint64_t* polynomial, size_t pow
   impl_->kernel->forward_negacyclic_rotated_digit({polynomial, power, base_log, level, digit_index},
                                                   impl_->twist_re.data(), impl_->twist_im.data(), out.re.data(),
                                                   out.im.data());
+}
+
+void NegacyclicFft::forward_rotated_digits(const uint64_t* polynomial, size_t power, unsigned base_log,
+                                           unsigned level, FourierPolynomial* const* outs) const {
+  const size_t m = impl_->m;
+  constexpr unsigned kMaxLevels = 64;
+  FHEQ_CHECK(power < 4 * m && base_log >= 1 && base_log <= 63 && level >= 1 && level <= kMaxLevels &&
+                 base_log * level <= 64,
+             "forward_rotated_digits: power ", power, ", base_log ", base_log, ", level ", level);
+  double* re[kMaxLevels];
+  double* im[kMaxLevels];
+  for (unsigned j = 0; j < level; ++j) {
+    FHEQ_CHECK(outs[j]->polynomial_size() == 2 * m, "FourierPolynomial of size ", outs[j]->polynomial_size(),
+               ", plan is ", 2 * m);
+    re[j] = outs[j]->re.data();
+    im[j] = outs[j]->im.data();
+  }
+  impl_->kernel->forward_negacyclic_rotated_digits({polynomial, power, base_log, level, 0}, impl_->twist_re.data(),
+                                                   impl_->twist_im.data(), re, im);
 }
 
 void NegacyclicFft::backward_add_torus(const FourierPolynomial& in, uint64_t* acc) const {

@@ -15,6 +15,13 @@
 
 namespace fheq::tfhe {
 
+// Position in a FourierPolynomial of the value negacyclic_forward_ref writes at index i (i < N/2):
+// identity for N < 128, else i with its bit fields [5:3] and [2:0] swapped (an involution).
+inline size_t fourier_position(size_t i, size_t polynomial_size) {
+  if (polynomial_size < 128) return i;
+  return (i & ~size_t{63}) | ((i & 7) << 3) | ((i >> 3) & 7);
+}
+
 // Which implementation of the N/2-point complex FFT a plan uses. Both produce the SAME Fourier
 // layout (see FourierPolynomial), so data transformed by one can be multiplied with and inverted by
 // the other. kNative: our radix-2 split-array kernels (AVX-512 when compiled for it). kFftw: FFTW3
@@ -27,9 +34,11 @@ FftBackend default_fft_backend();
 const char* fft_backend_name(FftBackend backend);
 
 // A polynomial in the Fourier domain: N/2 complex values (split into re/im arrays).
-// Entry i holds the twisted polynomial evaluated at the root of index bitreverse(i) (the natural
-// output order of a decimation-in-frequency FFT; no permutation pass is needed). Pointwise products
-// do not care about the order. Exact definition: negacyclic_forward_ref in fft_ref.h.
+// Entry fourier_position(i, N) holds the twisted polynomial evaluated at the root of index
+// bitreverse(i) (negacyclic_forward_ref in fft_ref.h defines out[i]): the natural output order of a
+// decimation-in-frequency FFT, except that for N ≥ 128 each block of 64 entries is stored transposed as
+// an 8×8 matrix, which lets the native kernel's last pass run its three smallest stages across
+// registers instead of across vector lanes. Pointwise products do not care about the order.
 // Both arrays are 64-byte aligned (aligned_vector.h) so the AVX-512 kernels never split cache lines.
 struct FourierPolynomial {
   AlignedVector<double> re, im;
@@ -60,6 +69,11 @@ class NegacyclicFft {
   // and forward_i64 of that digit (tests/tfhe/fft_rotated_digit_test.cc).
   void forward_rotated_digit(const uint64_t* polynomial, size_t power, unsigned base_log, unsigned level,
                              unsigned digit_index, FourierPolynomial& out) const;
+  // forward_rotated_digit for every digit j < level at once, digit j into *outs[j]: the rotation and
+  // the decomposition are computed once for all digits (and, for two levels, both transforms' first
+  // passes share one loop). Bit-identical to `level` calls of forward_rotated_digit.
+  void forward_rotated_digits(const uint64_t* polynomial, size_t power, unsigned base_log, unsigned level,
+                              FourierPolynomial* const* outs) const;
   // Inverse transform; rounds each coefficient to the nearest integer and ADDS it mod 2^64 to `acc`.
   // Values of any magnitude are reduced mod 2^64 exactly (round_to_torus_wrapping).
   //

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "tfhe/fft/fft.h"
 #include "tfhe/fft/fft_kernel.h"
 
 namespace fheq::tfhe::detail {
@@ -35,7 +36,9 @@ class FftwFftKernel final : public ComplexFftKernel {
   explicit FftwFftKernel(size_t m) : ComplexFftKernel(m), bit_reversed_(m) {
     unsigned bits = 0;
     while ((size_t{1} << bits) < m) ++bits;
-    for (size_t i = 0; i < m; ++i) bit_reversed_[i] = static_cast<uint32_t>(bit_reverse(i, bits));
+    // Our layout (fft.h): position i holds F at the bit-reversed index of fourier_position(i) (an involution).
+    for (size_t i = 0; i < m; ++i)
+      bit_reversed_[i] = static_cast<uint32_t>(bit_reverse(fourier_position(i, 2 * m), bits));
     // In-place plans on fftw_malloc'ed (SIMD-aligned) memory; execution uses per-thread buffers
     // from fftw_malloc too, which satisfies fftw_execute_dft's same-alignment requirement.
     FftwBuffer scratch = allocate(m);
@@ -93,7 +96,7 @@ class FftwFftKernel final : public ComplexFftKernel {
     return scratch.get();
   }
 
-  std::vector<uint32_t> bit_reversed_;
+  std::vector<uint32_t> bit_reversed_;  // FFTW output index of each position of our layout
   fftw_plan forward_ = nullptr;
   fftw_plan backward_ = nullptr;
 };
