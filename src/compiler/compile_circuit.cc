@@ -24,10 +24,11 @@ namespace {
 using quant::ValueId;
 
 // Milliseconds per unit of tfhe::pbs_cost + keyswitch_cost on one thread of this machine. Anchor: one KS+PBS
-// with TFHERS_M2C2_TUNIFORM_2M128 (cost 9.77e7 units) took 16.6 ms of thread CPU time with `fheq bench-pbs`
-// (2-core AVX-512 Xeon, 2026-11-22); the same constant predicts CONCRETE_P6_128 (2.02e8 units) at 34 ms,
-// measured 32.9 ms. The PBS is being optimised (target 7.3 ms): re-measure and update (docs/COMPILER.md §3.3).
-constexpr double kMsPerCostUnit = 16.6 / 9.77e7;
+// with TFHERS_M2C2_TUNIFORM_2M128 (cost 9.77e7 units) takes 12.3 ms of thread CPU time with `fheq bench-pbs`
+// after the third PBS speed round (2-core AVX-512 Xeon, 2026-11-22, docs/BENCHMARKS.md "TFHE"); the same
+// constant predicts CONCRETE_P6_128 (2.02e8 units) at 25.4 ms, measured 25.3 ms. Re-measure and update when
+// the PBS changes (docs/COMPILER.md §3.3).
+constexpr double kMsPerCostUnit = 12.3 / 9.77e7;
 
 struct UnionFind {
   std::vector<int32_t> parent;
