@@ -72,7 +72,8 @@ def train(model, recipe, x_train, y_train):
 
 
 # ---------------------------------------------------------------------------------------------
-# FHE-friendly training (fmnist_mlp_fhe): same architecture and ONNX ops, different loss/forward.
+# FHE-friendly training (fmnist_mlp_fhe, fmnist_cnn_fhe): same architecture and ONNX ops as the
+# normally trained model, different loss/forward.
 #
 # Why: fheq evaluates every activation as a table lookup (one PBS) whose input window is the
 # CALIBRATED accumulator range of the whole layer (min/max over the calibration images, +-5 %),
@@ -83,7 +84,8 @@ def train(model, recipe, x_train, y_train):
 # the activation is reduced to a few levels. Values beyond the window cannot simply be clipped:
 # in FHE they wrap (negacyclic PBS returns -T[...]), so the window must hold the real extremes.
 # Three tricks make the network fit that grid (all act only during training; the exported
-# graph is the plain Flatten/Gemm/act/Gemm/act/Gemm model):
+# graph is the plain Flatten/Gemm/act/Gemm/act/Gemm model, or the plain CNN whose TLUs are the
+# ReLUs after each Conv: AveragePool, Flatten and the last Gemm are linear, no TLU):
 #  1. range regularisation: a squared hinge on every pre-activation outside [lower, upper],
 #     penalty * sum_neurons (relu(z - upper) + relu(lower - z))^2 averaged over the batch, so the
 #     layer's extremes (which set the window) sit near the bounds. (For ReLU an asymmetric
@@ -94,7 +96,7 @@ def train(model, recipe, x_train, y_train):
 #     error of rounding to that grid at an arbitrary phase (the clear bias of each neuron shifts
 #     the grid by a different fraction of a step, so a fixed fake-quant grid would be wrong).
 #     The network learns weights whose decision does not hinge on sub-step differences.
-#  3. low-bit weights (weight_bits > 0): every Linear runs with its weights fake-quantized on
+#  3. low-bit weights (weight_bits > 0): every Linear/Conv2d runs with its weights fake-quantized on
 #     fheq's symmetric per-tensor grid (straight-through estimator), and the quantized weights are
 #     what is shipped. Why: the TFHE parameters depend on the 2-norm of the integer weights feeding
 #     each TLU; with 3-bit weight codes (--n-bits-weights 3) the compiler picks a one-level PBS
@@ -112,27 +114,42 @@ def quantize_weight(weight, bits):
     return torch.clamp(torch.round(weight / scale), -levels, levels) * scale
 
 
+def _weighted_layer(module, h, weight_bits):
+    """Linear or Conv2d on h; with weight_bits > 0 its weights are fake-quantized to that grid
+    (straight-through estimator: the float weights get the gradient of the quantized ones)."""
+    weight = module.weight
+    weight = weight + (quantize_weight(weight, weight_bits) - weight).detach()
+    if isinstance(module, nn.Linear):
+        return nn.functional.linear(h, weight, module.bias)
+    return nn.functional.conv2d(h, weight, module.bias, module.stride, module.padding,
+                                module.dilation, module.groups)
+
+
 def tlu_inputs_regularised_forward(model, x, friendly, noise_generator):
-    """Run the nn.Sequential on x; for every Linear followed by an activation (a TLU in FHE),
-    add the range penalty and the rounding noise. With weight_bits > 0 every Linear uses its
-    weights fake-quantized to that grid (straight-through estimator: the float weights get the
-    gradient of the quantized ones). Returns (logits, penalty)."""
+    """Run the nn.Sequential on x; for every Linear or Conv2d followed by an activation (a TLU in
+    FHE: one PBS per output element; pooling, Flatten and the final Linear are linear, no TLU), add
+    the range penalty and the rounding noise. With weight_bits > 0 every Linear and Conv2d uses its
+    weights fake-quantized to that grid. Returns (logits, penalty)."""
     modules = list(model)
     penalty = x.new_zeros(())
     h = x
     for i, module in enumerate(modules):
-        if isinstance(module, nn.Linear) and friendly.get("weight_bits", 0) > 0:
-            weight = module.weight
-            weight = weight + (quantize_weight(weight, friendly["weight_bits"]) - weight).detach()
-            h = nn.functional.linear(h, weight, module.bias)
+        weighted = isinstance(module, (nn.Linear, nn.Conv2d))
+        if weighted and friendly.get("weight_bits", 0) > 0:
+            h = _weighted_layer(module, h, friendly["weight_bits"])
         else:
             h = module(h)
-        feeds_activation = (isinstance(module, nn.Linear) and i + 1 < len(modules)
+        feeds_activation = (weighted and i + 1 < len(modules)
                             and not isinstance(modules[i + 1], nn.Linear))
         if not feeds_activation:
             continue
         excess = torch.relu(h - friendly["upper"]) + torch.relu(friendly["lower"] - h)
-        penalty = penalty + (excess * excess).sum(dim=1).mean()
+        # Sum over every pre-activation of the sample (a Conv2d output is [batch, C, H, W]); for a
+        # Linear this is the plain sum over dim 1, so the MLP recipes are unchanged bit for bit.
+        squared = excess * excess
+        if squared.dim() > 2:
+            squared = squared.flatten(1)
+        penalty = penalty + squared.sum(dim=1).mean()
         if friendly["rounding_bits"] > 0:
             span = (h.max() - h.min()).detach() * (1 + 2 * friendly["margin"])
             step = span / 2 ** friendly["rounding_bits"]
@@ -172,7 +189,7 @@ def train_fhe_friendly(model, recipe, x_train, y_train):
         # same scale (max|w| is a grid point) and the same codes, so quantizing weights costs nothing.
         with torch.no_grad():
             for module in model:
-                if isinstance(module, nn.Linear):
+                if isinstance(module, (nn.Linear, nn.Conv2d)):
                     module.weight.copy_(quantize_weight(module.weight, friendly["weight_bits"]))
 
 

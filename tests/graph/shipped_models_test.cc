@@ -40,7 +40,7 @@ TEST_P(ShippedModelTest, MatchesStoredPyTorchLogits) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ShippedModelTest,
                          ::testing::Values("fmnist_mlp_sigmoid", "fmnist_mlp_relu", "fmnist_cnn", "digits_mlp",
-                                           "fmnist_mlp_fhe"));
+                                           "fmnist_mlp_fhe", "fmnist_cnn_fhe"));
 
 }  // namespace
 }  // namespace fheq::graph
