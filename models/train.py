@@ -50,25 +50,34 @@ def accuracy(model, x, y, batch=1000):
     return correct / len(x)
 
 
-def train(model, recipe, x_train, y_train):
+def train(model, recipe, x_train, y_train, forward=None, penalty_weight=0.0, weight_decay=0.0):
+    """Adam + cosine schedule over shuffled mini-batches. `forward(x) -> (logits, penalty)` replaces
+    model(x) when given (FHE-friendly training: the loss becomes cross-entropy + penalty_weight *
+    penalty); the defaults are the plain recipe of the conventional models."""
     generator = torch.Generator().manual_seed(SEED)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"], weight_decay=weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe["epochs"])
     loss_fn = nn.CrossEntropyLoss()
     x_all, y_all = torch.from_numpy(x_train), torch.from_numpy(y_train)
     for epoch in range(recipe["epochs"]):
         model.train()
         order = torch.randperm(len(x_all), generator=generator)
-        total_loss = 0.0
+        total_loss, total_penalty = 0.0, 0.0
         for start in range(0, len(order), recipe["batch"]):
             idx = order[start:start + recipe["batch"]]
             optimizer.zero_grad()
-            loss = loss_fn(model(x_all[idx]), y_all[idx])
-            loss.backward()
+            logits, penalty = forward(x_all[idx]) if forward else (model(x_all[idx]), None)
+            loss = loss_fn(logits, y_all[idx])
+            (loss if penalty is None else loss + penalty_weight * penalty).backward()
             optimizer.step()
             total_loss += float(loss) * len(idx)
+            if penalty is not None:
+                total_penalty += float(penalty) * len(idx)
         schedule.step()
-        print(f"  epoch {epoch + 1}/{recipe['epochs']}: train loss {total_loss / len(order):.4f}", flush=True)
+        line = f"  epoch {epoch + 1}/{recipe['epochs']}: train loss {total_loss / len(order):.4f}"
+        if forward:
+            line += f", range penalty {total_penalty / len(order):.4f}"
+        print(line, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,28 +171,10 @@ def train_fhe_friendly(model, recipe, x_train, y_train):
     """As train(), plus the FHE tricks above (recipe["fhe_friendly"]) and optional Adam weight decay
     (weight_decay; 0 in the shipped recipe: not explored)."""
     friendly = recipe["fhe_friendly"]
-    generator = torch.Generator().manual_seed(SEED)
     noise_generator = torch.Generator().manual_seed(SEED + 1)
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"], weight_decay=friendly["weight_decay"])
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe["epochs"])
-    loss_fn = nn.CrossEntropyLoss()
-    x_all, y_all = torch.from_numpy(x_train), torch.from_numpy(y_train)
-    for epoch in range(recipe["epochs"]):
-        model.train()
-        order = torch.randperm(len(x_all), generator=generator)
-        total_loss, total_penalty = 0.0, 0.0
-        for start in range(0, len(order), recipe["batch"]):
-            idx = order[start:start + recipe["batch"]]
-            optimizer.zero_grad()
-            logits, penalty = tlu_inputs_regularised_forward(model, x_all[idx], friendly, noise_generator)
-            loss = loss_fn(logits, y_all[idx])
-            (loss + friendly["penalty"] * penalty).backward()
-            optimizer.step()
-            total_loss += float(loss) * len(idx)
-            total_penalty += float(penalty) * len(idx)
-        schedule.step()
-        print(f"  epoch {epoch + 1}/{recipe['epochs']}: train loss {total_loss / len(order):.4f}, "
-              f"range penalty {total_penalty / len(order):.4f}", flush=True)
+    train(model, recipe, x_train, y_train,
+          forward=lambda x: tlu_inputs_regularised_forward(model, x, friendly, noise_generator),
+          penalty_weight=friendly["penalty"], weight_decay=friendly["weight_decay"])
     if friendly.get("weight_bits", 0) > 0:
         # Ship the weights the network was trained with: fheq's PTQ at weight_bits then finds the
         # same scale (max|w| is a grid point) and the same codes, so quantizing weights costs nothing.
