@@ -89,15 +89,8 @@ TEST(ModelCompile, DigitsMlpAutoRoundingKeepsAgreement) {
   EXPECT_LE(c.report().max_precision, 8u);
   // Independent check of the agreement on the calibration samples used by the search.
   const FloatTensor calib = slice_batch(train.x, 0, std::min<int64_t>(options.auto_samples, train.x.dim(0)));
-  const FloatTensor ref = c.quantized().predict(calib);
-  const FloatTensor got = c.predict_clear(calib);
-  const int64_t n = ref.dim(0), per = ref.size() / n;
-  int64_t agree = 0;
-  for (int64_t s = 0; s < n; ++s) {
-    const auto a = ref.data.begin() + s * per, b = got.data.begin() + s * per;
-    agree += std::max_element(a, a + per) - a == std::max_element(b, b + per) - b;
-  }
-  EXPECT_GE(static_cast<double>(agree) / static_cast<double>(n), 1.0 - options.auto_tolerance - 1e-12);
+  EXPECT_GE(argmax_agreement(c.quantized().predict(calib), c.predict_clear(calib)),
+            1.0 - options.auto_tolerance - 1e-12);
 }
 
 TEST(ModelCompile, DigitsMlpAutoRoundingWithLabelsBoundsTheAccuracyDropAndIsMinimalPerTlu) {
