@@ -84,8 +84,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   co.tolerate_off_by_one = options.tolerate_off_by_one;
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
-  double agreement = 1.0;
-  compiler::RoundingSearchResult found;
+  compiler::RoundingSearchResult found;  // untouched (agreement 1) without --rounding auto
   if (options.rounding_auto) {
     FHEQ_REQUIRE(options.auto_samples > 0, "--rounding auto: auto_samples = ", options.auto_samples, " must be > 0");
     FHEQ_REQUIRE(calibration.rank() >= 1 && calibration.dim(0) > 0, "--rounding auto: calibration data is empty");
@@ -101,7 +100,6 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
     found = compiler::search_rounding(q.network(), codes, &labels, options.auto_tolerance, co.rounding_mode,
                                       co.window_margin);
     co.tlu_rounding_bits = found.keep_bits;
-    agreement = found.agreement;
   }
   auto circuit = std::make_shared<compiler::FheCircuit>(compiler::compile_circuit(q.network(), co));
   CompileReport report = make_report(*circuit, q.network().graph);
@@ -109,7 +107,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   report.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? "exact" : "approximate";
   report.kept_bits = co.tlu_rounding_bits.empty() ? std::vector<int>(circuit->tlus.size(), options.rounding_bits)
                                                   : co.tlu_rounding_bits;
-  report.auto_agreement = agreement;
+  report.auto_agreement = found.agreement;
   if (options.rounding_auto) {
     report.auto_criterion = found.by_accuracy ? "accuracy" : "agreement";
     report.auto_reference_accuracy = found.reference_accuracy;
