@@ -95,6 +95,13 @@ TEST(CliRuntime, EvalClearModeWithoutRoundingEqualsQuantizedAccuracy) {
     EXPECT_EQ(j["fhe_samples"].get<int64_t>(), 359);
     EXPECT_GT(j["pbs_count"].get<int64_t>(), 0);
     EXPECT_FALSE(j["params"].get<std::string>().empty());
+    if (std::string(mode) == "simulate") {
+      // Every PBS of every image is counted; exact inputs at 2^-40 and calibrated windows: none misread.
+      const nlohmann::json& c = j["simulate_counts"];
+      EXPECT_EQ(c["pbs"].get<int64_t>(), 359 * j["pbs_count"].get<int64_t>());
+      EXPECT_EQ(c["off_by_one"].get<int64_t>() + c["larger_errors"].get<int64_t>(), 0);
+      EXPECT_EQ(c["outputs"].get<int64_t>(), 359 * 10);
+    }
   }
 }
 

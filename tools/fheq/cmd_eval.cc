@@ -49,6 +49,7 @@ struct FheEval {
   int64_t samples = 0;
   double latency_ms = 0;  // per sample (simulate/clear: host time of the mode; execute: server evaluation)
   CompileReport report;
+  SimulationCounts counts;  // simulate only: what the sampled noise did
 };
 
 // Compiles with the PTQ options and runs `mode` on the first samples of `test` (r1).
@@ -72,7 +73,7 @@ FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTens
   if (a.mode == "clear") {
     y = compiled.predict_clear(x);
   } else if (a.mode == "simulate") {
-    y = compiled.predict_simulate(x, a.seed);
+    y = compiled.dequantize_output(compiled.run_simulate(compiled.quantize_input(x), a.seed, &r.counts));
   } else {
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() / ("fheq_eval_" + std::to_string(::getpid()));
@@ -173,6 +174,13 @@ void run_eval(const EvalArgs& a) {
       j["max_bit_width"] = fhe.report.max_precision;
       j["params"] = fhe.report.params_name;
       j["compile"] = nlohmann::json::parse(fhe.report.to_json());
+      if (a.mode == "simulate")
+        j["simulate_counts"] = {{"pbs", fhe.counts.pbs},
+                                {"off_by_one", fhe.counts.off_by_one},
+                                {"larger_errors", fhe.counts.larger_errors},
+                                {"wrapped", fhe.counts.wrapped},
+                                {"outputs", fhe.counts.outputs},
+                                {"output_errors", fhe.counts.output_errors}};
     }
     std::printf("%s\n", j.dump(2).c_str());
     return;
@@ -199,6 +207,12 @@ void run_eval(const EvalArgs& a) {
                                           .c_str(),
                 static_cast<long long>(fhe.report.pbs_count), fhe.report.max_precision,
                 fhe.report.params_name.c_str());
+  if (a.mode == "simulate")
+    std::printf("simulated PBS:      %lld; off by one %lld, off by more %lld, left the table window %lld; outputs "
+                "decoded wrong %lld of %lld\n",
+                static_cast<long long>(fhe.counts.pbs), static_cast<long long>(fhe.counts.off_by_one),
+                static_cast<long long>(fhe.counts.larger_errors), static_cast<long long>(fhe.counts.wrapped),
+                static_cast<long long>(fhe.counts.output_errors), static_cast<long long>(fhe.counts.outputs));
 }
 
 const CommandRegistration registration([](CLI::App& app) {
