@@ -280,7 +280,9 @@ IntTensor run_circuit_simulate(const FheCircuit& c, const IntTensor& codes, cons
           if (noise != 0) ++stats.output_errors;
           v += noise;
         }
-        result[(first + s) * out_elements + e] = v;
+        // The client decodes the phase relative to the output window, modulo 2^(64 − log2 Δ_out): a value
+        // beyond the window's headroom wraps there in execute, so it does here.
+        result[(first + s) * out_elements + e] = decode_output(c.output, encode_integer(v, c.output.log2_delta));
       }
     }
     stats.outputs += n * out_elements;

@@ -83,8 +83,7 @@ TEST(Execute, EqualsClearWithSelected128BitParameters) {
 // the sum of two encrypted tensors (pool − tap), reshape and dense (quant_test_support.h's random graphs,
 // with the compiler's own 128-bit parameters). The graphs' own rounding shifts run as exact rounding, and
 // every sample lies inside the calibrated windows, so each decrypted output must equal both noiseless
-// simulate and the clear run. (Outside a window, execute and simulate both wrap, but simulate's replay of the
-// exact-rounding chunk reads does not follow execute bit for bit there; this test does not cover that.)
+// simulate and the clear run. (Out-of-window reads and output decoding wraps: exact_rounding_wrap_test.cc.)
 TEST(Execute, RandomConvPoolAddGraphsEqualSimulateAndClear) {
   const uint64_t seed = test_seed("Execute.RandomConvPoolAddGraphsEqualSimulateAndClear");
   int64_t compared_with_clear = 0;
