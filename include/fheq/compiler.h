@@ -61,6 +61,9 @@ struct CompileOptions {
   // itself, and simulate models it); false: any read off the nearest index beyond the rounding noise counts.
   bool tolerate_off_by_one = true;
   bool input_on_small_key = true; // encrypt inputs under the small LWE key when the first ops allow it
+  // The server sends each output torus word as its top 32 bits (half the OUT.ct size) when the output
+  // encoding leaves 16 guard bits; the rounding noise is counted in the predictions.
+  bool compress_output = true;
   FheOutputDecoding output_decoding = FheOutputDecoding::kPreferExact;
   int output_noise_bits = 8;      // kBounded (and kPreferExact's fallback); 0: no bound on the output noise
   std::string parameter_set;      // force a named set (e.g. "CONCRETE_P4_128"); empty: choose
@@ -107,6 +110,7 @@ struct CompileReport {
   double output_noise_bound = 0; // the bound σ was chosen under (0: none)
   int64_t output_observed_span = 0;
   std::string input_key;         // "small" | "big"
+  int output_transport_bits = 64;  // 32: the server sends output words rounded to their top 32 bits
   double pbs_ms = 0;             // modelled KS+PBS time, one thread
   int threads = 1;
   double estimated_latency_ms = 0;

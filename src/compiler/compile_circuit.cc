@@ -183,6 +183,10 @@ NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double 
   OutputEncoding& o = c.output;
   const uint32_t out_precision = 63 - o.log2_delta;
   o.variance = var[static_cast<size_t>(o.value)];
+  // Rounding the k·N + 1 words to 2^q is a modulus switch to 2^q (2N = 2^q in the formula).
+  if (o.transport_bits < 64)
+    for (double& v : o.variance)
+      v += nz::modulus_switch_variance(params.big_lwe_dimension(), size_t{1} << (o.transport_bits - 1));
   o.max_variance = *std::max_element(o.variance.begin(), o.variance.end());
   o.p_error = 0;
   double log_output_success = 0;
@@ -423,6 +427,12 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
     c.tlus.push_back(std::move(t));
   }
   c.output.log2_delta = c.values[static_cast<size_t>(c.output.value)].log2_delta;
+  // Output words travel as their top 32 bits when Δ_out ≥ 2^−(32 − 16): the rounding noise
+  // σ = 2^−32·√((1 + k·N/2)/12) then stays under Δ_out/2^10 for every k·N ≤ 2^15 (predict_noise adds it).
+  c.output.transport_bits =
+      options.compress_output && 64 - c.output.log2_delta + kOutputTransportGuardBits <= kOutputTransportBits
+          ? kOutputTransportBits
+          : 64;
   c.max_precision = 1;
   for (const TluEncoding& t : c.tlus) c.max_precision = std::max(c.max_precision, t.precision);
   plan_chunks_and_count(c, c.max_precision);

@@ -34,6 +34,7 @@ struct CircuitOptions {
   bool tolerate_off_by_one = true;
   double global_p_error = 0;        // > 0: target for the whole sample instead (p_error = global / PBS count)
   bool input_on_small_key = true;   // encrypt inputs under the small key when the first ops allow it
+  bool compress_output = true;      // send outputs as 32-bit torus words when Δ_out allows (OutputEncoding)
   // How exact the decrypted output accumulator must be (docs/COMPILER.md §3.2). Wide outputs (8-bit models:
   // ~20-bit accumulators) would need far costlier parameters to decode exactly; the client only dequantizes
   // them (argmax), so a bounded noise is enough:

@@ -44,6 +44,7 @@ CompileReport make_report(const compiler::FheCircuit& c, const quant::IntegerGra
   r.output_noise_bound = c.output.noise_bound;
   r.output_observed_span = c.output.observed.span();
   r.input_key = c.input.key == compiler::LweKeyKind::kSmall ? "small" : "big";
+  r.output_transport_bits = static_cast<int>(c.output.transport_bits);
   r.pbs_ms = c.pbs_ms;
   r.threads = c.threads;
   r.estimated_latency_ms = c.estimated_latency_ms;
@@ -73,6 +74,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   co.p_error = options.p_error;
   co.global_p_error = options.global_p_error;
   co.input_on_small_key = options.input_on_small_key;
+  co.compress_output = options.compress_output;
   co.output_decoding = options.output_decoding == FheOutputDecoding::kRequireExact
                            ? compiler::CircuitOptions::OutputDecoding::kRequireExact
                        : options.output_decoding == FheOutputDecoding::kBounded
@@ -191,7 +193,8 @@ std::string CompileReport::to_text() const {
     << fmt_p(global_p_error) << ", output decoding " << fmt_p(output_p_error) << " (" << output_bits << " bits, "
     << (output_exact ? "exact" : "noisy") << ", sigma " << std::setprecision(3) << output_noise_std
     << " units, bound " << output_noise_bound << ", calibrated span " << output_observed_span << ")\n";
-  o << "inputs          encrypted under the " << input_key << " key\n";
+  o << "inputs          encrypted under the " << input_key << " key; outputs sent as " << output_transport_bits
+    << "-bit torus words\n";
   o << "latency (est.)  " << std::fixed << std::setprecision(1) << estimated_latency_ms << " ms/sample ("
     << std::setprecision(2) << pbs_ms << " ms per KS+PBS, " << threads << " threads)\n";
   o << "compile time    " << std::setprecision(2) << compile_seconds << " s\n" << std::defaultfloat;
@@ -239,6 +242,7 @@ std::string CompileReport::to_json() const {
   j["output_noise_std"] = output_noise_std;
   j["output_noise_bound"] = output_noise_bound;
   j["input_key"] = input_key;
+  j["output_transport_bits"] = output_transport_bits;
   j["pbs_ms"] = pbs_ms;
   j["threads"] = threads;
   j["estimated_latency_ms"] = estimated_latency_ms;

@@ -279,6 +279,7 @@ void write_output_encoding(BinaryWriter& w, const compiler::OutputEncoding& e) {
   w.i64(e.value), w.u64(e.log2_delta), w.i64(e.offset), w.u64(e.bits), w.i64(e.range.min), w.i64(e.range.max);
   w.pod_vector(e.variance), w.f64(e.max_variance), w.f64(e.p_error);
   w.u64(e.exact ? 1 : 0), w.f64(e.noise_std), w.i64(e.observed.min), w.i64(e.observed.max), w.f64(e.noise_bound);
+  w.u64(e.transport_bits);
 }
 compiler::OutputEncoding read_output_encoding(BinaryReader& r) {
   compiler::OutputEncoding e;
@@ -294,6 +295,9 @@ compiler::OutputEncoding read_output_encoding(BinaryReader& r) {
   e.noise_std = r.f64("output noise_std");
   e.observed.min = r.i64("output observed min"), e.observed.max = r.i64("output observed max");
   e.noise_bound = r.f64("output noise_bound");
+  e.transport_bits = static_cast<uint32_t>(r.u64("output transport_bits"));
+  if (e.transport_bits != 64 && e.transport_bits != compiler::kOutputTransportBits)
+    r.fail("output transport_bits", "is " + std::to_string(e.transport_bits) + " (32 or 64)");
   return e;
 }
 
@@ -380,9 +384,10 @@ void require_end(const BinaryReader& r) {
   if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
 }
 
-// The server circuit's own format version (the client spec keeps kArtifactVersion): 2 added exact rounding's
-// chunk plan to every TLU. Older circuits fail with one line naming the file and both versions.
-constexpr uint32_t kCircuitFormatVersion = 2;
+// The server circuit's own format version (the client spec has kArtifactVersion): 2 added exact rounding's
+// chunk plan to every TLU, 3 the output transport bits. Older circuits fail with one line naming the file and
+// both versions.
+constexpr uint32_t kCircuitFormatVersion = 3;
 
 std::string read_artifact_file(const std::string& path, const char* magic, const char* kind,
                                uint32_t version = kArtifactVersion) {

@@ -24,7 +24,7 @@ namespace fheq::runtime {
 
 inline constexpr char kCircuitMagic[] = "FHEQCIRC";
 inline constexpr char kClientMagic[] = "FHEQCLNT";
-inline constexpr uint32_t kArtifactVersion = 1;
+inline constexpr uint32_t kArtifactVersion = 2;  // client spec; 2 added the output transport bits
 
 // What the client needs: encodings, quantizers, parameters. No secret, no weights.
 struct ClientSpec {

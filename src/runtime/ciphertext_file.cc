@@ -82,7 +82,24 @@ EncryptedInput load_encrypted_input(const std::string& path, const tfhe::TfhePar
 std::string serialize_encrypted_output(const EncryptedOutput& output, const tfhe::TfheParams& params) {
   BinaryWriter w;
   write_header(w, output.circuit_fingerprint, output.batch, output.sample_shape);
-  w.str(tfhe::serialize_tfhe_object(output.ciphertexts, params));
+  w.u64(output.transport_bits);
+  if (output.transport_bits == 64) {
+    w.str(tfhe::serialize_tfhe_object(output.ciphertexts, params));
+    return w.buffer();
+  }
+  FHEQ_CHECK(output.transport_bits == 32, "transport bits ", output.transport_bits);
+  const uint64_t dimension = output.ciphertexts.empty() ? 0 : output.ciphertexts.front().dimension.value;
+  w.u64(dimension);
+  std::vector<uint32_t> words;
+  words.reserve(output.ciphertexts.size() * (dimension + 1));
+  for (const tfhe::LweCiphertext& c : output.ciphertexts) {
+    FHEQ_CHECK(c.dimension.value == dimension && c.data.size() == dimension + 1, "ragged ciphertext list");
+    for (tfhe::Torus t : c.data) {
+      FHEQ_CHECK((t & 0xffffffffu) == 0, "output word not rounded to its transport bits");
+      words.push_back(static_cast<uint32_t>(t >> 32));
+    }
+  }
+  w.pod_vector(words);
   return w.buffer();
 }
 
@@ -91,7 +108,22 @@ EncryptedOutput deserialize_encrypted_output(const std::string& payload, const t
   BinaryReader r(payload, source);
   EncryptedOutput out;
   const uint64_t count = read_header(r, circuit_fingerprint, out.circuit_fingerprint, out.batch, out.sample_shape);
-  out.ciphertexts = tfhe::deserialize_tfhe_object<tfhe::LweCiphertextList>(r.str("ciphertexts"), params, source);
+  const uint64_t bits = r.u64("transport bits");
+  if (bits != 32 && bits != 64) r.fail("transport bits", "is " + std::to_string(bits) + " (32 or 64)");
+  out.transport_bits = static_cast<uint32_t>(bits);
+  if (bits == 64) {
+    out.ciphertexts = tfhe::deserialize_tfhe_object<tfhe::LweCiphertextList>(r.str("ciphertexts"), params, source);
+  } else {
+    const uint64_t dimension = r.u64("lwe dimension");
+    if (dimension != params.lwe_dimension.value && dimension != params.big_lwe_dimension())
+      r.fail("lwe dimension", std::to_string(dimension) + " is neither n nor k·N of " + params.name);
+    const std::vector<uint32_t> words = r.pod_vector<uint32_t>("ciphertext words");
+    if (words.size() % (dimension + 1) != 0)
+      r.fail("ciphertext words", std::to_string(words.size()) + " is not a multiple of the LWE size");
+    out.ciphertexts.assign(words.size() / (dimension + 1), tfhe::LweCiphertext(tfhe::LweDimension(dimension)));
+    for (size_t i = 0; i < words.size(); ++i)
+      out.ciphertexts[i / (dimension + 1)].data[i % (dimension + 1)] = static_cast<tfhe::Torus>(words[i]) << 32;
+  }
   check_count(source, out.ciphertexts.size(), count);
   if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
   return out;

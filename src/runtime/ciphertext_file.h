@@ -17,7 +17,7 @@
 namespace fheq::runtime {
 
 inline constexpr char kCiphertextMagic[] = "FHEQCTXT";
-inline constexpr uint32_t kCiphertextFileVersion = 1;
+inline constexpr uint32_t kCiphertextFileVersion = 2;  // 2: output files carry their transport bits
 
 struct EncryptedInput {
   uint64_t circuit_fingerprint = 0;
@@ -31,6 +31,8 @@ struct EncryptedOutput {
   int64_t batch = 0;
   Shape sample_shape;
   tfhe::LweCiphertextList ciphertexts;  // batch × shape_size(sample_shape), under the big key
+  // 32: every word is a multiple of 2^32 (runtime/output_transport.h) and the file stores its top 32 bits.
+  uint32_t transport_bits = 64;
 };
 
 // In-memory payloads (the file's content without the container), and files (atomic writes).

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "core/check.h"
+#include "runtime/output_transport.h"
 #include "tfhe/algorithms/batch.h"
 #include "tfhe/algorithms/lookup_table_builder.h"
 #include "tfhe/algorithms/lwe_encryption.h"
@@ -201,8 +202,10 @@ std::vector<LweCiphertext> EncryptedExecutor::run(const std::vector<LweCiphertex
     timing.seconds = seconds_since(op_start);
     if (report) report->ops.push_back(timing);
   }
+  std::vector<LweCiphertext> output = std::move(values[static_cast<size_t>(graph.output)]);
+  round_to_transport_bits(output, circuit_.output.transport_bits, pool);
   if (report) report->seconds = seconds_since(start);
-  return std::move(values[static_cast<size_t>(graph.output)]);
+  return output;
 }
 
 std::string EvaluationReport::to_text() const {

@@ -10,7 +10,8 @@
 //     (compiler/exact_rounding_plan.h) first adds 2^(k−1)·Δ_in too and clears the k low bits chunk by chunk:
 //     per read, the whole batch is scaled by a power of two, keyswitched and bootstrapped with a constant
 //     (bit / sign) or chunk-value table, and the outputs are subtracted (docs/RUNTIME.md).
-// Values are freed after their last reader. The output value's ciphertexts are returned undecrypted.
+// Values are freed after their last reader. The output value's ciphertexts are returned undecrypted, rounded
+// to the circuit's output transport bits (runtime/output_transport.h).
 #pragma once
 
 #include <cstdint>

@@ -65,6 +65,7 @@ ServerRunReport Server::run(const std::string& input_path, const std::string& ou
   out.batch = input.batch;
   out.sample_shape = impl_->circuit.graph.value(impl_->circuit.graph.output).shape;
   out.ciphertexts = impl_->executor->run(cts, input.batch, &eval, impl_->pool());
+  out.transport_bits = impl_->circuit.output.transport_bits;
   runtime::save_encrypted_output(output_path, out, impl_->circuit.params);
   r.samples = input.batch;
   r.threads = static_cast<unsigned>(eval.threads);
