@@ -87,10 +87,12 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
   compiler::RoundingSearchResult found;  // untouched (agreement 1) without --rounding auto
+  int64_t search_samples = 0;
   if (options.rounding_auto) {
     FHEQ_REQUIRE(options.auto_samples > 0, "--rounding auto: auto_samples = ", options.auto_samples, " must be > 0");
     FHEQ_REQUIRE(calibration.rank() >= 1 && calibration.dim(0) > 0, "--rounding auto: calibration data is empty");
-    const int64_t n = std::min(options.auto_samples, calibration.dim(0));
+    const int64_t n = std::min(compiler::auto_search_samples(q.network().graph, options.auto_samples), calibration.dim(0));
+    search_samples = n;
     const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, n));
     FHEQ_REQUIRE(options.calibration_labels.empty() ||
                      static_cast<int64_t>(options.calibration_labels.size()) == calibration.dim(0),
@@ -114,6 +116,7 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
     report.auto_criterion = found.by_accuracy ? "accuracy" : "agreement";
     report.auto_reference_accuracy = found.reference_accuracy;
     report.auto_accuracy = found.accuracy;
+    report.auto_samples = search_samples;
   }
   report.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return CompiledModel(std::move(q), std::move(circuit), options, std::move(report));
@@ -184,7 +187,8 @@ std::string CompileReport::to_text() const {
     o << std::fixed << std::setprecision(4);
     if (auto_criterion == "accuracy")
       o << "; calibration accuracy " << auto_accuracy << " vs " << auto_reference_accuracy << " unrounded";
-    o << "; agreement with unrounded model " << auto_agreement << std::defaultfloat;
+    o << "; agreement with unrounded model " << auto_agreement << std::defaultfloat << " (" << auto_samples
+      << " calibration samples)";
   }
   o << "\n";
   o << "PBS per sample  " << pbs_count << " (" << keyswitch_count << " with keyswitch), max precision " << max_precision
@@ -228,6 +232,7 @@ std::string CompileReport::to_json() const {
     j["auto_criterion"] = auto_criterion;
     j["auto_reference_accuracy"] = auto_reference_accuracy;
     j["auto_accuracy"] = auto_accuracy;
+    j["auto_samples"] = auto_samples;
   }
   j["pbs_count"] = pbs_count;
   j["keyswitch_count"] = keyswitch_count;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+#include <variant>
 
 #include "compiler/compile_circuit.h"
 #include "compiler/tlu_rounding.h"
@@ -21,6 +23,34 @@ IntTensor run_rounded(const quant::IntegerGraph& windowed, const std::vector<int
 }
 
 }  // namespace
+
+double multiply_adds_per_sample(const quant::IntegerGraph& graph) {
+  double total = 0;
+  for (const quant::IntOp& op : graph.ops) {
+    const auto out = static_cast<double>(graph.elements(quant::op_output(op)));
+    std::visit(
+        [&](const auto& o) {
+          using T = std::decay_t<decltype(o)>;
+          if constexpr (std::is_same_v<T, quant::DenseOp>) {
+            total += static_cast<double>(o.in_features) * static_cast<double>(o.out_features);
+          } else if constexpr (std::is_same_v<T, quant::Conv2dOp>) {
+            total += out * static_cast<double>(o.in_channels / o.groups) * static_cast<double>(o.window.kernel_size());
+          } else if constexpr (std::is_same_v<T, quant::SumPool2dOp>) {
+            total += out * static_cast<double>(o.window.kernel_size());
+          } else {
+            total += out;
+          }
+        },
+        op);
+  }
+  return total;
+}
+
+int64_t auto_search_samples(const quant::IntegerGraph& graph, int64_t max_samples) {
+  const double per_sample = std::max(1.0, multiply_adds_per_sample(graph));
+  const auto affordable = static_cast<int64_t>(kAutoSearchMacBudget / per_sample);
+  return std::min(max_samples, std::max(kAutoSearchMinSamples, affordable));
+}
 
 double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTensor& reference,
                         const IntTensor& candidate) {

@@ -35,6 +35,15 @@ RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, con
                                      const std::vector<int64_t>* labels, double tolerance, quant::RoundingMode mode,
                                      double window_margin, int max_evaluations = 40);
 
+// How many calibration samples the search runs on: at most `max_samples`, and at most a budget of
+// kAutoSearchMacBudget multiply-adds per clear run (at least kAutoSearchMinSamples), so that convolutional
+// models keep a compile time of seconds. Deterministic: it depends on the graph only, never on timing.
+inline constexpr double kAutoSearchMacBudget = 1.2e9;
+inline constexpr int64_t kAutoSearchMinSamples = 2000;
+int64_t auto_search_samples(const quant::IntegerGraph& graph, int64_t max_samples);
+// Multiply-adds of one sample's clear run (TLUs, adds and reshapes count one per element).
+double multiply_adds_per_sample(const quant::IntegerGraph& graph);
+
 // Fraction of samples whose decisions agree (argmax, or output within 1% of range for a single output).
 double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTensor& reference,
                         const IntTensor& candidate);
