@@ -1,6 +1,6 @@
 // Every quantized op against its float op at 8 bits: small graphs built by hand, quantized on random
 // calibration inputs, compared with the float reference (graph::run_graph) on other random inputs.
-// Criterion: R² ≥ 0.99 over all outputs.
+// Criterion: R² ≥ 0.99 over all outputs. Graphs: float_graph_builder.h.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,77 +10,15 @@
 #include "quant/client_records.h"
 #include "quant/integer_executor.h"
 #include "quant/ptq.h"
+#include "float_graph_builder.h"
 #include "quant_test_support.h"
 
 namespace fheq::quant {
 namespace {
 
+using testing::GraphBuilder;
+using testing::random_batch;
 using testing::test_seed;
-
-class GraphBuilder {
- public:
-  explicit GraphBuilder(Shape sample) {
-    g_.source = "hand-built";
-    g_.opset = 14;
-    Shape shape{-1};
-    shape.insert(shape.end(), sample.begin(), sample.end());
-    g_.inputs.push_back(graph::ValueInfo{"x", shape});
-    g_.value_shapes["x"] = shape;
-  }
-  std::string constant(const std::string& name, Shape shape, std::mt19937_64& rng, double scale) {
-    FloatTensor t(std::move(shape));
-    std::normal_distribution<double> normal(0.0, scale);
-    for (double& v : t.data) v = normal(rng);
-    g_.constants[name] = t;
-    return name;
-  }
-  std::string constant_values(const std::string& name, Shape shape, std::vector<double> values) {
-    g_.constants[name] = FloatTensor(std::move(shape), std::move(values));
-    return name;
-  }
-  std::string node(const std::string& op, std::vector<std::string> inputs, Shape out_sample,
-                   std::map<std::string, graph::AttributeValue> attributes = {}) {
-    graph::Node n;
-    n.name = op + "_" + std::to_string(g_.nodes.size());
-    n.op_type = op;
-    n.inputs = std::move(inputs);
-    n.outputs = {n.name + "_out"};
-    n.attributes = std::move(attributes);
-    Shape shape{-1};
-    shape.insert(shape.end(), out_sample.begin(), out_sample.end());
-    g_.value_shapes[n.outputs[0]] = shape;
-    g_.nodes.push_back(n);
-    return n.outputs[0];
-  }
-  // Linear layer: Gemm with transB = 1 (torch's nn.Linear), random weights and bias.
-  std::string linear(const std::string& in, int64_t in_features, int64_t out_features, std::mt19937_64& rng) {
-    const std::string id = std::to_string(g_.nodes.size());
-    const std::string w = constant("w" + id, Shape{out_features, in_features}, rng, 1.0 / std::sqrt(double(in_features)));
-    const std::string b = constant("b" + id, Shape{out_features}, rng, 0.1);
-    return node("Gemm", {in, w, b}, Shape{out_features}, {{"transB", int64_t{1}}});
-  }
-  // The shapes given to node() are written by hand, and the quantizer sizes its ops from them while
-  // the float reference computes its own: check them here so a wrong one fails with its name, not as
-  // a shape mismatch between the quantized and float outputs.
-  graph::Graph finish(const std::string& output, int64_t client_tail = 0) {
-    g_.outputs.push_back(graph::ValueInfo{output, g_.value_shapes.at(output)});
-    g_.client_side_tail = client_tail;
-    graph::simplify::check_value_shapes(g_);
-    return g_;
-  }
-
- private:
-  graph::Graph g_;
-};
-
-FloatTensor random_batch(const Shape& sample, int64_t n, std::mt19937_64& rng, double lo, double hi) {
-  Shape shape{n};
-  shape.insert(shape.end(), sample.begin(), sample.end());
-  FloatTensor x(shape);
-  std::uniform_real_distribution<double> u(lo, hi);
-  for (double& v : x.data) v = u(rng);
-  return x;
-}
 
 double r_squared(const FloatTensor& reference, const FloatTensor& approx) {
   double mean = 0.0;

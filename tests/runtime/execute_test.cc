@@ -5,7 +5,10 @@
 
 #include <chrono>
 
+#include "../quant/float_graph_builder.h"
 #include "../quant/quant_test_support.h"
+#include "graph/float_executor.h"
+#include "quant/ptq.h"
 #include "compiler/simulate.h"
 #include "quant/bit_width.h"
 #include "quant/integer_executor.h"
@@ -171,6 +174,58 @@ TEST(Execute, RandomConvPoolAddGraphsEqualSimulateAndClear) {
   std::printf("%lld samples inside every window compared with clear\n", static_cast<long long>(compared_with_clear));
   EXPECT_EQ(executed, 3);
   EXPECT_EQ(compared_with_clear, 2 * executed);
+}
+
+// A residual block from a float graph, through the whole pipeline: x → Gemm → Relu = a; Gemm(a) = c;
+// Relu(a + c) → Gemm → logits. PTQ at 4 bits turns a + c into the sum of a TLU output and an accumulator
+// (one encoding for both), then compile (exact rounding to 5 bits) and encrypted execution under TOY
+// parameters: every decrypted output equals the clear run, and the dequantized outputs track the float graph.
+TEST(Execute, ResidualBlockFromAFloatGraphEqualsClear) {
+  const uint64_t seed = test_seed("Execute.ResidualBlockFromAFloatGraphEqualsClear");
+  std::mt19937_64 rng(seed);
+  quant::testing::GraphBuilder b(Shape{16});
+  const std::string a = b.node("Relu", {b.linear("x", 16, 12, rng)}, Shape{12});
+  const std::string c = b.linear(a, 12, 12, rng);
+  const std::string r = b.node("Relu", {b.node("Add", {a, c}, Shape{12})}, Shape{12});
+  const graph::Graph g = b.finish(b.linear(r, 12, 4, rng));
+  const FloatTensor calibration = quant::testing::random_batch(Shape{16}, 300, rng, -1, 1);
+  quant::PtqConfig ptq;
+  ptq.n_bits = quant::BitsByRole{4, 4, 4, 0};
+  const quant::QuantizedNetwork net = quant::quantize_graph(g, calibration, ptq);
+  int64_t encrypted_adds = 0;
+  for (const quant::IntOp& op : net.graph.ops) encrypted_adds += std::holds_alternative<quant::AddOp>(op) ? 1 : 0;
+  ASSERT_EQ(encrypted_adds, 1) << "the residual Add must stay an addition of two encrypted tensors";
+
+  compiler::CircuitOptions options;
+  options.rounding_bits = 5;
+  options.rounding_mode = quant::RoundingMode::kExact;
+  options.fixed_params = tfhe::params_toy(8);
+  compiler::FheCircuit circuit = compiler::compile_circuit(net, options);
+  options.fixed_params = tfhe::params_toy(circuit.max_precision);
+  circuit = compiler::compile_circuit(net, options);
+  std::printf("%zu TLUs, max precision %u, PBS/sample %lld, %s, predicted global p_error %.3g\n", circuit.tlus.size(),
+              circuit.max_precision, static_cast<long long>(circuit.pbs_count), circuit.params.name.c_str(),
+              circuit.global_p_error);
+  ASSERT_LT(circuit.global_p_error, 1e-6) << "TOY set too noisy for this circuit: the test would not be exact";
+  testing::SmallModel m;
+  m.circuit = circuit;
+  m.client = make_client_spec(circuit, net);
+  m.fingerprint = m.client.circuit_fingerprint;
+  const Keys keys = make_keys(m, seed);
+  const FloatTensor x = quant::testing::random_batch(Shape{16}, 32, rng, -1, 1);
+  const IntTensor codes = quant::quantize_input(net.input, x);
+  const IntTensor clear = quant::run_integer_graph(circuit.graph, codes);
+  const IntTensor encrypted = execute(m, keys, codes, seed);
+  ASSERT_EQ(encrypted.shape, clear.shape);
+  for (int64_t i = 0; i < clear.size(); ++i) ASSERT_EQ(encrypted[i], clear[i]) << "output element " << i;
+  // The dequantized encrypted outputs follow the float block, loosely: 4-bit everything on a random block gives
+  // a relative RMS error of 0.2–0.47 over 80 seeds; a broken dequantization or encoding gives ≥ 1.
+  const FloatTensor y = quant::dequantize_output(net.output, encrypted);
+  const FloatTensor reference = graph::run_graph(g, x);
+  double error = 0, spread = 0;
+  for (int64_t i = 0; i < y.size(); ++i) error += (y[i] - reference[i]) * (y[i] - reference[i]), spread += reference[i] * reference[i];
+  std::printf("relative RMS error of the encrypted outputs against float: %.3f\n", std::sqrt(error / spread));
+  EXPECT_LT(std::sqrt(error / spread), 0.8);
 }
 
 }  // namespace
