@@ -54,43 +54,19 @@ constexpr int64_t kElements = 16;  // accumulators per sample
 // (window_margin < 0).
 template <typename ValueOf>
 quant::QuantizedNetwork wrap_network(uint32_t p, int64_t k, int64_t domain_min, ValueOf value_of) {
-  quant::QuantizedNetwork n;
-  quant::IntegerGraph& g = n.graph;
-  g.input = g.add_value("x", Shape{kElements});
-  quant::DenseOp dense;
-  dense.input = g.input;
-  dense.output = g.add_value("acc", Shape{kElements});
-  dense.in_features = kElements;
-  dense.out_features = kElements;
-  dense.weights.assign(kElements * kElements, 0);
-  for (int64_t i = 0; i < kElements; ++i) dense.weights[static_cast<size_t>(i * kElements + i)] = 1;
-  dense.bias.assign(kElements, 0);
-  g.ops.push_back(dense);
+  std::vector<int64_t> identity(kElements * kElements, 0);
+  for (int64_t i = 0; i < kElements; ++i) identity[static_cast<size_t>(i * kElements + i)] = 1;
   quant::TluOp tlu;
-  tlu.input = dense.output;
-  tlu.output = g.add_value("y", Shape{kElements});
   tlu.rounding_shift = k;
   tlu.rounding = quant::RoundingMode::kExact;
   quant::LookupTable table;
   table.input_min = domain_min;
   for (int64_t t = domain_min; t < domain_min + (int64_t{1} << p); ++t) table.values.push_back(value_of(t));
   tlu.tables.push_back(table);
-  g.ops.push_back(tlu);
-  g.output = tlu.output;
   // Wide input codes: the accumulators may go anywhere (even beyond the encoding's 2^(p+k+1)).
   const int64_t reach = int64_t{1} << (p + k + 3);
-  n.input_range = quant::IntRange{-reach, reach};
-  n.input.params.n_bits = static_cast<int>(p + k + 4);
-  n.input.params.scale = 1.0;
-  n.input.params.qmin = -reach;
-  n.input.params.qmax = reach;
-  n.input.shape = Shape{kElements};
-  n.output.groups.push_back(quant::AffineGroup{});
-  n.output.element_group.assign(kElements, 0);
-  n.output.shape = Shape{kElements};
-  n.observed = quant::worst_case_ranges(g, n.input_range);
-  n.calibration_samples = 1;
-  return n;
+  return testing::dense_tlu_network(kElements, kElements, std::move(identity), tlu, quant::IntRange{-reach, reach},
+                                    static_cast<int>(p + k + 4), 1.0);
 }
 
 compiler::FheCircuit compile_toy(const quant::QuantizedNetwork& net, uint32_t p) {

@@ -68,6 +68,41 @@ inline SmallModel compile_digits(int bits, int rounding_bits = 0,
 }
 
 
+// Input codes in `input_range` (n_bits, scale) → Dense (weights row-major [out][in], zero bias) → one TLU
+// (`tlu`: tables, rounding; its input/output are set here) → output, dequantized with one identity group.
+// Observed ranges are the worst case, as if calibrated on every input.
+inline quant::QuantizedNetwork dense_tlu_network(int64_t in_features, int64_t out_features, std::vector<int64_t> weights,
+                                                 quant::TluOp tlu, quant::IntRange input_range, int n_bits,
+                                                 double scale) {
+  quant::QuantizedNetwork n;
+  quant::IntegerGraph& g = n.graph;
+  g.input = g.add_value("x", Shape{in_features});
+  quant::DenseOp dense;
+  dense.input = g.input;
+  dense.output = g.add_value("acc", Shape{out_features});
+  dense.in_features = in_features;
+  dense.out_features = out_features;
+  dense.weights = std::move(weights);
+  dense.bias.assign(static_cast<size_t>(out_features), 0);
+  g.ops.push_back(dense);
+  tlu.input = dense.output;
+  tlu.output = g.add_value("y", Shape{out_features});
+  g.ops.push_back(tlu);
+  g.output = tlu.output;
+  n.input_range = input_range;
+  n.input.params.n_bits = n_bits;
+  n.input.params.scale = scale;
+  n.input.params.qmin = input_range.min;
+  n.input.params.qmax = input_range.max;
+  n.input.shape = Shape{in_features};
+  n.output.groups.push_back(quant::AffineGroup{});
+  n.output.element_group.assign(static_cast<size_t>(out_features), 0);
+  n.output.shape = Shape{out_features};
+  n.observed = quant::worst_case_ranges(g, n.input_range);
+  n.calibration_samples = 1;
+  return n;
+}
+
 // A one-layer network whose TLU is the identity on the accumulator domain [−512, 383] of a random ±1 Dense
 // 16 → 32 over 4-bit codes (|acc| ≤ 240): every read index is visible after decryption. With 2 kept bits
 // (k = 8) the rounded ends are −2 and 1, exactly 2^2 indices, so no padding entry repeats a value. Used by
@@ -75,42 +110,15 @@ inline SmallModel compile_digits(int bits, int rounding_bits = 0,
 constexpr int64_t kFeatures = 16, kOutputs = 32;  // of identity_tlu_network
 
 inline quant::QuantizedNetwork identity_tlu_network(std::mt19937_64& rng) {
-  quant::QuantizedNetwork n;
-  quant::IntegerGraph& g = n.graph;
-  g.input = g.add_value("x", Shape{kFeatures});
-  quant::DenseOp dense;
-  dense.input = g.input;
-  dense.output = g.add_value("acc", Shape{kOutputs});
-  dense.in_features = kFeatures;
-  dense.out_features = kOutputs;
+  std::vector<int64_t> weights;
   std::uniform_int_distribution<int64_t> w(-1, 1);  // |acc| ≤ 240
-  for (int64_t i = 0; i < kFeatures * kOutputs; ++i) dense.weights.push_back(w(rng));
-  dense.bias.assign(kOutputs, 0);
-  g.ops.push_back(dense);
-  n.input_range = quant::IntRange{0, 15};
-  // Table domain [−512, 383]: with 2 kept bits (k = 8) its rounded ends are −2 and 1, exactly 2^2 indices, so
-  // no padding entry repeats a value and every read index is recoverable from the decrypted output.
-  const quant::IntRange acc{-512, 383};
+  for (int64_t i = 0; i < kFeatures * kOutputs; ++i) weights.push_back(w(rng));
   quant::TluOp tlu;
-  tlu.input = dense.output;
-  tlu.output = g.add_value("y", Shape{kOutputs});
   quant::LookupTable identity;
-  identity.input_min = acc.min;
-  for (int64_t a = acc.min; a <= acc.max; ++a) identity.values.push_back(a);
+  identity.input_min = -512;
+  for (int64_t a = -512; a <= 383; ++a) identity.values.push_back(a);
   tlu.tables.push_back(identity);
-  g.ops.push_back(tlu);
-  g.output = tlu.output;
-  n.input.params.n_bits = 4;
-  n.input.params.scale = 1.0 / 15;
-  n.input.params.qmin = 0;
-  n.input.params.qmax = 15;
-  n.input.shape = Shape{kFeatures};
-  n.output.groups.push_back(quant::AffineGroup{});
-  n.output.element_group.assign(kOutputs, 0);
-  n.output.shape = Shape{kOutputs};
-  n.observed = quant::worst_case_ranges(g, n.input_range);
-  n.calibration_samples = 1;
-  return n;
+  return dense_tlu_network(kFeatures, kOutputs, std::move(weights), tlu, quant::IntRange{0, 15}, 4, 1.0 / 15);
 }
 
 inline IntTensor random_codes(std::mt19937_64& rng, int64_t batch) {
