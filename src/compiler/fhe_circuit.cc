@@ -103,6 +103,12 @@ void validate_circuit(const FheCircuit& c, const std::string& context) {
                context, ": output encoding does not match the graph output");
   FHEQ_REQUIRE(c.output.bits + 2 + c.output.log2_delta <= 64, context, ": output of ", c.output.bits,
                " bits does not fit above Δ = 2^", c.output.log2_delta, " with padding and margin");
+  FHEQ_REQUIRE(c.output.transport_bits == 64 ||
+                   (c.output.transport_bits == kOutputTransportBits &&
+                    64 - c.output.log2_delta + kOutputTransportGuardBits <= kOutputTransportBits),
+               context, ": output transport of ", c.output.transport_bits, " bits for an output with Δ = 2^",
+               c.output.log2_delta, " (32 needs Δ ≥ 2^", 64 - kOutputTransportBits + kOutputTransportGuardBits,
+               "; otherwise 64)");
   FHEQ_REQUIRE(c.output.variance.size() == static_cast<size_t>(g.elements(g.output)), context, ": ",
                c.output.variance.size(), " output noise variances");
 }

@@ -123,7 +123,8 @@ struct OutputEncoding {
   quant::IntRange observed;   // output range seen on the calibration set (PTQ)
   double noise_bound = 0;     // the σ bound (accumulator units) parameters were chosen for; 0: none / exact
   // The server rounds every output torus word to its top `transport_bits` bits (a modulus switch to 2^q) and
-  // sends only those: 32 halves OUT.ct. `variance` includes the rounding noise (docs/COMPILER.md §3.2).
+  // sends only those: 32 halves OUT.ct. `variance` includes the rounding noise (docs/COMPILER.md §3.2,
+  // "Output transport").
   // 64: sent as computed. 32 only when Δ_out ≥ 2^−(32 − kOutputTransportGuardBits) (compile_circuit.cc).
   uint32_t transport_bits = 64;
 };

@@ -273,16 +273,15 @@ IntTensor run_circuit_simulate(const FheCircuit& c, const IntTensor& codes, cons
     for (int64_t s = 0; s < n; ++s) {
       NormalStream normal(options.seed, (uint64_t{0xFFFFFF} << 40) ^ static_cast<uint64_t>(first + s));
       for (int64_t e = 0; e < out_elements; ++e) {
-        int64_t v = acc[s * out_elements + e];
+        const int64_t exact = acc[s * out_elements + e];
+        int64_t v = exact;
         const double sigma = out_sd[static_cast<size_t>(e)];
-        if (sigma > 0) {
-          const auto noise = static_cast<int64_t>(std::llround(sigma * normal.next()));
-          if (noise != 0) ++stats.output_errors;
-          v += noise;
-        }
+        if (sigma > 0) v += static_cast<int64_t>(std::llround(sigma * normal.next()));
         // The client decodes the phase relative to the output window, modulo 2^(64 − log2 Δ_out): a value
-        // beyond the window's headroom wraps there in execute, so it does here.
-        result[(first + s) * out_elements + e] = decode_output(c.output, encode_integer(v, c.output.log2_delta));
+        // beyond the window's headroom wraps there in execute, so it does here (and counts as an error).
+        v = decode_output(c.output, encode_integer(v, c.output.log2_delta));
+        if (v != exact) ++stats.output_errors;
+        result[(first + s) * out_elements + e] = v;
       }
     }
     stats.outputs += n * out_elements;

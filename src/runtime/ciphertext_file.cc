@@ -88,7 +88,8 @@ std::string serialize_encrypted_output(const EncryptedOutput& output, const tfhe
     return w.buffer();
   }
   FHEQ_CHECK(output.transport_bits == 32, "transport bits ", output.transport_bits);
-  const uint64_t dimension = output.ciphertexts.empty() ? 0 : output.ciphertexts.front().dimension.value;
+  const uint64_t dimension =
+      output.ciphertexts.empty() ? params.big_lwe_dimension() : output.ciphertexts.front().dimension.value;
   w.u64(dimension);
   std::vector<uint32_t> words;
   words.reserve(output.ciphertexts.size() * (dimension + 1));

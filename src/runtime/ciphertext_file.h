@@ -1,9 +1,11 @@
 // Encrypted batches on disk: the client's encrypted inputs (IN.ct, seeded: 24 bytes per ciphertext) and the
-// server's encrypted outputs (OUT.ct, full LWE ciphertexts under the big key).
+// server's encrypted outputs (OUT.ct, LWE ciphertexts under the big key: 64-bit words, or their top 32 bits
+// when the circuit's output transport is 32).
 //
 // File: core::binary_io container, magic "FHEQCTXT", kind "input-ciphertexts" or "output-ciphertexts";
 // payload = circuit fingerprint u64 | batch size i64 | per-sample shape (rank u64, dims i64…) |
-// tfhe_serialization payload of the ciphertext list (which starts with the parameter fingerprint).
+// tfhe_serialization payload of the ciphertext list (which starts with the parameter fingerprint); output
+// files put their transport bits u64 before it, and with 32 bits store dimension u64 | u32 words instead.
 // Ciphertexts are stored sample-major: ciphertext of element e of sample s at s·elements + e.
 #pragma once
 
@@ -31,7 +33,8 @@ struct EncryptedOutput {
   int64_t batch = 0;
   Shape sample_shape;
   tfhe::LweCiphertextList ciphertexts;  // batch × shape_size(sample_shape), under the big key
-  // 32: every word is a multiple of 2^32 (runtime/output_transport.h) and the file stores its top 32 bits.
+  // 32: every word is a multiple of 2^32 (runtime/output_transport.h) and the file stores its top 32 bits
+  // (an empty list is written with dimension k·N).
   uint32_t transport_bits = 64;
 };
 

@@ -88,7 +88,9 @@ TEST(ModelCompile, DigitsMlpAutoRoundingKeepsAgreement) {
   EXPECT_GE(c.report().auto_agreement, 1.0 - options.auto_tolerance);
   EXPECT_LE(c.report().max_precision, 8u);
   // Independent check of the agreement on the calibration samples used by the search.
-  const FloatTensor calib = slice_batch(train.x, 0, std::min<int64_t>(options.auto_samples, train.x.dim(0)));
+  // digits (2.4·10^3 multiply-adds per sample) is far under the budget: every train sample up to auto_samples.
+  ASSERT_EQ(c.report().auto_samples, std::min<int64_t>(options.auto_samples, train.x.dim(0)));
+  const FloatTensor calib = slice_batch(train.x, 0, c.report().auto_samples);
   EXPECT_GE(argmax_agreement(c.quantized().predict(calib), c.predict_clear(calib)),
             1.0 - options.auto_tolerance - 1e-12);
 }
@@ -105,7 +107,8 @@ TEST(ModelCompile, DigitsMlpAutoRoundingWithLabelsBoundsTheAccuracyDropAndIsMini
   ASSERT_EQ(c.report().auto_criterion, "accuracy");
   // Independent check on the calibration samples the search used: the rounded circuit's clear accuracy
   // against the unrounded quantized model's, both recomputed here from the public predictions.
-  const int64_t n = std::min<int64_t>(options.auto_samples, train.x.dim(0));
+  const int64_t n = c.report().auto_samples;
+  ASSERT_EQ(n, std::min<int64_t>(options.auto_samples, train.x.dim(0)));
   const FloatTensor calib = slice_batch(train.x, 0, n);
   const double unrounded = accuracy(c.quantized().predict(calib), train.y);
   const double rounded = accuracy(c.predict_clear(calib), train.y);

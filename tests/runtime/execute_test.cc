@@ -91,7 +91,9 @@ TEST(Execute, RandomConvPoolAddGraphsEqualSimulateAndClear) {
   const uint64_t seed = test_seed("Execute.RandomConvPoolAddGraphsEqualSimulateAndClear");
   int64_t compared_with_clear = 0;
   int executed = 0;
-  for (int trial = 0; trial < 40 && executed < 3; ++trial) {
+  // About 15–20 % of the random graphs are small enough to execute (below); compiling the others is cheap,
+  // and 200 trials leave P(fewer than 3 usable) ≈ 1e-11.
+  for (int trial = 0; trial < 200 && executed < 3; ++trial) {
     std::mt19937_64 rng(seed + static_cast<uint64_t>(trial));
     quant::QuantizedNetwork net;
     net.graph = quant::testing::random_integer_graph(rng);
@@ -131,7 +133,8 @@ TEST(Execute, RandomConvPoolAddGraphsEqualSimulateAndClear) {
     try {
       circuit = compiler::compile_circuit(net, options);
     } catch (const Error& e) {
-      std::printf("trial %d skipped: %s\n", trial, e.what());
+      // Only "accumulator too wide for a PBS" skips a graph; any other compile error is a failure.
+      if (std::string(e.what()).find("PBS precision is at most") == std::string::npos) throw;
       continue;
     }
     testing::SmallModel m;
@@ -141,7 +144,7 @@ TEST(Execute, RandomConvPoolAddGraphsEqualSimulateAndClear) {
     std::printf("trial %d: %zu ops, %zu TLUs, max precision %u, PBS/sample %lld, %s, predicted global p_error %.3g\n", trial,
                 circuit.graph.ops.size(), circuit.tlus.size(), circuit.max_precision,
                 static_cast<long long>(circuit.pbs_count), circuit.params.name.c_str(), circuit.global_p_error);
-    // Keeps the test near 15 s (the graph shapes still vary widely): precision ≤ 5 keeps N ≤ 4096.
+    // Keeps the test at 10–45 s on 2 cores (the graph shapes still vary widely): precision ≤ 5 keeps N ≤ 4096.
     if (circuit.pbs_count > 200 || circuit.max_precision > 5) continue;
     ++executed;
     ASSERT_LT(circuit.global_p_error, 1e-7) << "the selected set is too noisy for the test to be exact";

@@ -100,15 +100,33 @@ TEST(OutputTransport, ThirtyTwoBitOutputFileRoundTripsAndIsHalfTheSize) {
   EXPECT_NEAR(static_cast<double>(full.size()) - static_cast<double>(compact.size()), words * 4, 64);
   // A payload cut short, or with an impossible transport width, fails with one line naming the file.
   EXPECT_THROW(deserialize_encrypted_output(compact.substr(0, compact.size() - 9), params, 42, "out.ct"), Error);
+  // Header: fingerprint, batch, rank, one dimension; then transport bits, LWE dimension, word count, words.
+  const size_t bits_at = 8 + 8 + 8 + 8, dimension_at = bits_at + 8, count_at = dimension_at + 8;
+  auto expect_refused = [&](std::string bad, const std::string& needle) {
+    try {
+      deserialize_encrypted_output(bad, params, 42, "out.ct");
+      ADD_FAILURE() << "accepted; expected an error about " << needle;
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_NE(what.find("out.ct"), std::string::npos) << what;
+      EXPECT_NE(what.find(needle), std::string::npos) << what;
+    }
+  };
   std::string bad = compact;
-  const size_t bits_at = 8 + 8 + 8 + 8;  // fingerprint, batch, rank, one dimension
   bad[bits_at] = 33;
-  try {
-    deserialize_encrypted_output(bad, params, 42, "out.ct");
-    ADD_FAILURE() << "transport bits 33 accepted";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("transport bits"), std::string::npos) << e.what();
-  }
+  expect_refused(bad, "transport bits");
+  bad = compact;
+  bad[dimension_at] = static_cast<char>(bad[dimension_at] + 1);  // neither n nor k·N
+  expect_refused(bad, "lwe dimension");
+  bad = compact;
+  bad[count_at] = static_cast<char>(bad[count_at] - 1);  // one word fewer than 15 whole ciphertexts
+  expect_refused(bad.substr(0, bad.size() - 4), "not a multiple");
+  // An empty batch round-trips too.
+  EncryptedOutput empty = out;
+  empty.batch = 0;
+  empty.ciphertexts.clear();
+  EXPECT_TRUE(deserialize_encrypted_output(serialize_encrypted_output(empty, params), params, 42, "out.ct").ciphertexts.empty());
 }
 
 // The compiler compresses when Δ_out leaves 16 guard bits under the 32 sent, and counts the rounding noise.
@@ -134,6 +152,32 @@ TEST(OutputTransport, CompilerUsesThirtyTwoBitsOnlyWithGuardBitsAndCountsTheNois
       EXPECT_NEAR(on.output.variance[e] - off.output.variance[e], added, 1e-6 * added);
   }
   EXPECT_EQ(compressed, 1) << "digits at 2 bits has a narrow output: the compressed case must be exercised";
+}
+
+// A circuit (e.g. a hand-edited circuit.bin) asking for 32-bit transport on a wide output is refused.
+TEST(OutputTransport, ValidationRefusesThirtyTwoBitsOnAWideOutput) {
+  compiler::CircuitOptions options;
+  options.fixed_params = tfhe::params_toy(8);
+  const testing::SmallModel m = testing::compile_digits(2);
+  compiler::FheCircuit c = compiler::compile_circuit(m.quantized->network(), options);
+  ASSERT_EQ(c.output.transport_bits, 32u);
+  compiler::validate_circuit(c, "circuit");
+  c.output.transport_bits = 31;
+  EXPECT_THROW(compiler::validate_circuit(c, "circuit"), Error);
+  // digits at 8 bits (rounding 4): the output needs more than 16 bits above Δ_out, so it stays 64-bit, and
+  // asking for 32 is refused.
+  const testing::SmallModel wide = testing::compile_digits(8, 4);
+  compiler::FheCircuit w = wide.circuit;
+  ASSERT_GT(64 - w.output.log2_delta + compiler::kOutputTransportGuardBits, 32u);
+  ASSERT_EQ(w.output.transport_bits, 64u);
+  compiler::validate_circuit(w, "circuit");
+  w.output.transport_bits = 32;
+  try {
+    compiler::validate_circuit(w, "circuit");
+    ADD_FAILURE() << "32-bit transport accepted with Δ_out = 2^" << w.output.log2_delta;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("output transport"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
