@@ -10,6 +10,7 @@
 #include "compiler/simulate.h"
 #include "compiler/tlu_rounding.h"
 #include "../quant/quant_test_support.h"
+#include "window_check.h"
 #include "quant/bit_width.h"
 #include "quant/integer_executor.h"
 #include "quant/tlu.h"
@@ -143,16 +144,7 @@ TEST(Circuit, RandomGraphsInvariantsAndNoiselessSimulateEqualsClearInWindow) {
     const IntTensor& clear = all[static_cast<size_t>(c.graph.output)];
     const int64_t per = c.graph.elements(c.graph.output);
     for (int64_t s = 0; s < codes.dim(0); ++s) {
-      bool in_window = true;
-      for (const TluEncoding& t : c.tlus) {
-        const IntTensor& acc = all[static_cast<size_t>(t.input)];
-        const int64_t n = c.graph.elements(t.input);
-        for (int64_t e = 0; e < n; ++e) {
-          const int64_t j = quant::round_shift_exact(acc[s * n + e] + t.input_offset, t.rounding_shift);
-          in_window = in_window && j >= 0 && j < (int64_t{1} << t.precision);
-        }
-      }
-      if (!in_window) continue;
+      if (!testing::sample_inside_every_window(c, all, s)) continue;
       for (int64_t e = 0; e < per; ++e) ASSERT_EQ(sim[s * per + e], clear[s * per + e]) << "trial " << trial;
     }
   }

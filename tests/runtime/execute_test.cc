@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "../compiler/window_check.h"
 #include "../quant/float_graph_builder.h"
 #include "../quant/quant_test_support.h"
 #include "graph/float_executor.h"
@@ -159,16 +160,7 @@ TEST(Execute, RandomConvPoolAddGraphsEqualSimulateAndClear) {
     const IntTensor& clear = all[static_cast<size_t>(circuit.graph.output)];
     const int64_t per = circuit.graph.elements(circuit.graph.output);
     for (int64_t s = 0; s < codes.dim(0); ++s) {
-      bool in_window = true;
-      for (const compiler::TluEncoding& t : circuit.tlus) {
-        const IntTensor& acc = all[static_cast<size_t>(t.input)];
-        const int64_t n = circuit.graph.elements(t.input);
-        for (int64_t e = 0; e < n; ++e) {
-          const int64_t j = quant::round_shift_exact(acc[s * n + e] + t.input_offset, t.rounding_shift);
-          in_window = in_window && j >= 0 && j < (int64_t{1} << t.precision);
-        }
-      }
-      if (!in_window) continue;
+      if (!compiler::testing::sample_inside_every_window(circuit, all, s)) continue;
       ++compared_with_clear;
       for (int64_t e = 0; e < per; ++e)
         ASSERT_EQ(encrypted[s * per + e], clear[s * per + e]) << "trial " << trial << " sample " << s;

@@ -1,0 +1,26 @@
+// Whether one sample's accumulators stay inside every TLU window of a circuit (the PBS index
+// j = round(a / 2^k) + offset in [0, 2^p)), from a clear run of all values (quant::run_integer_graph_all).
+// Outside, FHE wraps negacyclically where the clear executor clamps: tests compare with clear only inside.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/fhe_circuit.h"
+#include "quant/tlu.h"
+
+namespace fheq::compiler::testing {
+
+inline bool sample_inside_every_window(const FheCircuit& c, const std::vector<IntTensor>& all_values, int64_t sample) {
+  for (const TluEncoding& t : c.tlus) {
+    const IntTensor& acc = all_values[static_cast<size_t>(t.input)];
+    const int64_t n = c.graph.elements(t.input);
+    for (int64_t e = 0; e < n; ++e) {
+      const int64_t j = quant::round_shift_exact(acc[sample * n + e] + t.input_offset, t.rounding_shift);
+      if (j < 0 || j >= (int64_t{1} << t.precision)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace fheq::compiler::testing
