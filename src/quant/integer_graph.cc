@@ -48,32 +48,37 @@ int64_t op_pbs_count(const IntegerGraph& graph, const IntOp& op) {
   return 0;
 }
 
+// A malformed graph is a compiler bug when it comes from lowering, and a corrupt or hand-edited file when it
+// comes from circuit.bin: both get one error line naming the failed condition (never an abort or a crash).
+#define GRAPH_REQUIRE(condition, ...) \
+  FHEQ_REQUIRE(condition, "malformed integer graph: " #condition __VA_OPT__(, " (", ) __VA_ARGS__ __VA_OPT__(, ")"))
+
 namespace {
 
 void check_window(const Window2d& w, const Shape& in, const Shape& out, int64_t in_c, int64_t out_c) {
-  FHEQ_CHECK(in.size() == 3 && out.size() == 3, "window ops read and write [C, H, W]");
-  FHEQ_CHECK(in[0] == in_c && in[1] == w.in_h && in[2] == w.in_w, "input shape ", shape_to_string(in));
-  FHEQ_CHECK(out[0] == out_c && out[1] == w.out_h && out[2] == w.out_w, "output shape ", shape_to_string(out));
-  FHEQ_CHECK(w.kernel_h >= 1 && w.kernel_w >= 1 && w.stride_h >= 1 && w.stride_w >= 1 && w.dilation_h >= 1 &&
+  GRAPH_REQUIRE(in.size() == 3 && out.size() == 3, "window ops read and write [C, H, W]");
+  GRAPH_REQUIRE(in[0] == in_c && in[1] == w.in_h && in[2] == w.in_w, "input shape ", shape_to_string(in));
+  GRAPH_REQUIRE(out[0] == out_c && out[1] == w.out_h && out[2] == w.out_w, "output shape ", shape_to_string(out));
+  GRAPH_REQUIRE(w.kernel_h >= 1 && w.kernel_w >= 1 && w.stride_h >= 1 && w.stride_w >= 1 && w.dilation_h >= 1 &&
              w.dilation_w >= 1 && w.pad_top >= 0 && w.pad_left >= 0);
 }
 
 struct Validator {
   const IntegerGraph& g;
-  void id(ValueId v) const { FHEQ_CHECK(v >= 0 && static_cast<size_t>(v) < g.values.size(), "value id ", v); }
+  void id(ValueId v) const { GRAPH_REQUIRE(v >= 0 && static_cast<size_t>(v) < g.values.size(), "value id ", v); }
   void operator()(const DenseOp& o) const {
     id(o.input), id(o.output);
-    FHEQ_CHECK(g.elements(o.input) == o.in_features && g.elements(o.output) == o.out_features);
-    FHEQ_CHECK(static_cast<int64_t>(o.weights.size()) == o.in_features * o.out_features);
-    FHEQ_CHECK(static_cast<int64_t>(o.bias.size()) == o.out_features);
+    GRAPH_REQUIRE(g.elements(o.input) == o.in_features && g.elements(o.output) == o.out_features);
+    GRAPH_REQUIRE(static_cast<int64_t>(o.weights.size()) == o.in_features * o.out_features);
+    GRAPH_REQUIRE(static_cast<int64_t>(o.bias.size()) == o.out_features);
   }
   void operator()(const Conv2dOp& o) const {
     id(o.input), id(o.output);
     check_window(o.window, g.value(o.input).shape, g.value(o.output).shape, o.in_channels, o.out_channels);
-    FHEQ_CHECK(o.groups >= 1 && o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0);
-    FHEQ_CHECK(static_cast<int64_t>(o.weights.size()) ==
+    GRAPH_REQUIRE(o.groups >= 1 && o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0);
+    GRAPH_REQUIRE(static_cast<int64_t>(o.weights.size()) ==
                o.out_channels * (o.in_channels / o.groups) * o.window.kernel_size());
-    FHEQ_CHECK(static_cast<int64_t>(o.bias.size()) == o.out_channels);
+    GRAPH_REQUIRE(static_cast<int64_t>(o.bias.size()) == o.out_channels);
   }
   void operator()(const SumPool2dOp& o) const {
     id(o.input), id(o.output);
@@ -82,26 +87,26 @@ struct Validator {
   void operator()(const WindowTapOp& o) const {
     id(o.input), id(o.output);
     check_window(o.window, g.value(o.input).shape, g.value(o.output).shape, o.channels, o.channels);
-    FHEQ_CHECK(o.tap_h >= 0 && o.tap_h < o.window.kernel_h && o.tap_w >= 0 && o.tap_w < o.window.kernel_w);
+    GRAPH_REQUIRE(o.tap_h >= 0 && o.tap_h < o.window.kernel_h && o.tap_w >= 0 && o.tap_w < o.window.kernel_w);
   }
   void operator()(const AddOp& o) const {
     id(o.lhs), id(o.rhs), id(o.output);
-    FHEQ_CHECK(g.value(o.lhs).shape == g.value(o.rhs).shape && g.value(o.lhs).shape == g.value(o.output).shape);
-    FHEQ_CHECK(o.rhs_sign == 1 || o.rhs_sign == -1);
+    GRAPH_REQUIRE(g.value(o.lhs).shape == g.value(o.rhs).shape && g.value(o.lhs).shape == g.value(o.output).shape);
+    GRAPH_REQUIRE(o.rhs_sign == 1 || o.rhs_sign == -1);
   }
   void operator()(const TluOp& o) const {
     id(o.input), id(o.output);
-    FHEQ_CHECK(g.value(o.input).shape == g.value(o.output).shape);
-    FHEQ_CHECK(!o.tables.empty() && o.rounding_shift >= 0 && o.rounding_shift < 62);
-    for (const auto& t : o.tables) FHEQ_CHECK(!t.values.empty());
+    GRAPH_REQUIRE(g.value(o.input).shape == g.value(o.output).shape);
+    GRAPH_REQUIRE(!o.tables.empty() && o.rounding_shift >= 0 && o.rounding_shift < 62);
+    for (const auto& t : o.tables) GRAPH_REQUIRE(!t.values.empty());
     if (o.tables.size() > 1 || !o.element_table.empty()) {
-      FHEQ_CHECK(static_cast<int64_t>(o.element_table.size()) == g.elements(o.input));
-      for (int32_t t : o.element_table) FHEQ_CHECK(t >= 0 && static_cast<size_t>(t) < o.tables.size());
+      GRAPH_REQUIRE(static_cast<int64_t>(o.element_table.size()) == g.elements(o.input));
+      for (int32_t t : o.element_table) GRAPH_REQUIRE(t >= 0 && static_cast<size_t>(t) < o.tables.size());
     }
   }
   void operator()(const ReshapeOp& o) const {
     id(o.input), id(o.output);
-    FHEQ_CHECK(g.elements(o.input) == g.elements(o.output));
+    GRAPH_REQUIRE(g.elements(o.input) == g.elements(o.output));
   }
 };
 
@@ -109,16 +114,18 @@ struct Validator {
 
 void validate(const IntegerGraph& graph) {
   std::vector<bool> defined(graph.values.size(), false);
-  FHEQ_CHECK(graph.input >= 0 && static_cast<size_t>(graph.input) < graph.values.size());
+  GRAPH_REQUIRE(graph.input >= 0 && static_cast<size_t>(graph.input) < graph.values.size());
   defined[static_cast<size_t>(graph.input)] = true;
   for (const IntOp& op : graph.ops) {
     std::visit(Validator{graph}, op);
-    for (ValueId in : op_inputs(op)) FHEQ_CHECK(defined[static_cast<size_t>(in)], "value ", in, " read before written");
+    for (ValueId in : op_inputs(op)) GRAPH_REQUIRE(defined[static_cast<size_t>(in)], "value ", in, " read before written");
     ValueId out = op_output(op);
-    FHEQ_CHECK(!defined[static_cast<size_t>(out)], "value ", out, " written twice");
+    GRAPH_REQUIRE(!defined[static_cast<size_t>(out)], "value ", out, " written twice");
     defined[static_cast<size_t>(out)] = true;
   }
-  FHEQ_CHECK(graph.output >= 0 && defined[static_cast<size_t>(graph.output)]);
+  GRAPH_REQUIRE(graph.output >= 0 && defined[static_cast<size_t>(graph.output)]);
 }
+
+#undef GRAPH_REQUIRE
 
 }  // namespace fheq::quant

@@ -169,7 +169,8 @@ std::string op_kind(const IntOp& op);
 // Number of PBS one sample costs in this op (its element count for a TLU, 0 otherwise).
 int64_t op_pbs_count(const IntegerGraph& graph, const IntOp& op);
 
-// Checks ids, shapes and constant sizes of every op; FHEQ_CHECK-fails on a malformed graph (a bug).
+// Checks ids, shapes and constant sizes of every op, and that every value is written once before it is read;
+// throws fheq::Error (one line naming the failed condition) on a malformed graph.
 void validate(const IntegerGraph& graph);
 
 }  // namespace fheq::quant

@@ -458,6 +458,12 @@ compiler::FheCircuit deserialize_circuit(const std::string& payload, const std::
   c.log2_norm2 = r.f64("log2_norm2"), c.pbs_ms = r.f64("pbs_ms"), c.threads = static_cast<int32_t>(r.i64("threads"));
   c.estimated_latency_ms = r.f64("estimated_latency_ms");
   require_end(r);
+  // The graph first (ids, shapes, constant sizes): the circuit checks and every executor index through it.
+  try {
+    quant::validate(c.graph);
+  } catch (const Error& e) {
+    FHEQ_THROW(source, ": ", e.what());
+  }
   compiler::validate_circuit(c, source);
   return c;
 }

@@ -1,0 +1,120 @@
+// Malformed files never crash: payloads of every server/client file kind (circuit, client spec, input and
+// output ciphertexts), mutated at random — a byte overwritten, the payload cut short, an aligned 8-byte field
+// set to an extreme value — and parsed. Each parse must either succeed or throw fheq::Error with one line
+// naming the file; an internal check (abort), another exception type or a runaway allocation fails the test.
+// A circuit that parses must also run in clear and simulate mode on real inputs.
+// (The container's checksum stops such payloads before these parsers in real use; this tests the parsers.)
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+
+#include "compiler/simulate.h"
+#include "quant/integer_executor.h"
+#include "runtime/artifacts.h"
+#include "runtime/ciphertext_file.h"
+#include "runtime/client_crypto.h"
+#include "runtime/output_transport.h"
+#include "runtime_test_support.h"
+
+namespace fheq::runtime {
+namespace {
+
+using testing::make_seed;
+using testing::test_seed;
+
+std::string mutate(const std::string& payload, std::mt19937_64& rng) {
+  std::string out = payload;
+  std::uniform_int_distribution<size_t> at(0, payload.size() - 1);
+  switch (rng() % 3) {
+    case 0:
+      out[at(rng)] = static_cast<char>(rng());
+      break;
+    case 1:
+      out.resize(at(rng));
+      break;
+    default: {
+      static const uint64_t extremes[] = {0, 1, 2, 63, 64, 65, uint64_t{1} << 31, uint64_t{1} << 32, uint64_t{1} << 40,
+                                          uint64_t{1} << 62, uint64_t{1} << 63, ~uint64_t{0}, ~uint64_t{0} - 1};
+      const size_t pos = at(rng) & ~size_t{7};
+      const uint64_t value = extremes[rng() % std::size(extremes)];
+      for (size_t b = 0; b < 8 && pos + b < out.size(); ++b) out[pos + b] = static_cast<char>(value >> (8 * b));
+    }
+  }
+  return out;
+}
+
+// Parses `rounds` mutations of `payload`; returns how many were refused (the rest parsed).
+int64_t fuzz(const char* kind, const std::string& payload, const std::function<void(const std::string&)>& parse,
+             std::mt19937_64& rng, int rounds) {
+  parse(payload);  // the unmutated payload parses
+  int64_t refused = 0;
+  for (int r = 0; r < rounds; ++r) {
+    const std::string bad = mutate(payload, rng);
+    try {
+      parse(bad);
+    } catch (const Error& e) {
+      ++refused;
+      const std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << kind << ": " << what;
+      EXPECT_NE(what.find("fuzzed"), std::string::npos) << kind << ": " << what;
+    }
+  }
+  std::printf("%s: %d mutations of a %zu-byte payload, %lld refused with one line, the rest parsed\n", kind, rounds,
+              payload.size(), static_cast<long long>(refused));
+  return refused;
+}
+
+TEST(ArtifactFuzz, MutatedPayloadsParseOrFailWithOneLine) {
+  const uint64_t seed = test_seed("ArtifactFuzz.MutatedPayloadsParseOrFailWithOneLine");
+  std::mt19937_64 rng(seed);
+  // Exact rounding so the circuit carries chunk plans too.
+  const testing::SmallModel m = testing::compile_digits(3, 4, quant::RoundingMode::kExact);
+  const tfhe::TfheParams& params = m.circuit.params;
+  const int rounds = 400;
+  const std::string source = "fuzzed";
+  // A circuit that parses (a weight or table entry changed, say) must also run: clear and simulate.
+  const IntTensor codes = m.quantized->quantize_input(slice_batch(m.test.x, 0, 2));
+  EXPECT_GT(fuzz("circuit", serialize_circuit(m.circuit),
+                 [&](const std::string& p) {
+                   const compiler::FheCircuit c = deserialize_circuit(p, source, /*allow_toy=*/true);
+                   quant::run_integer_graph(c.graph, codes);
+                   compiler::run_circuit_simulate(c, codes, compiler::SimulateOptions{});
+                 },
+                 rng, rounds),
+            0);
+  EXPECT_GT(fuzz("client spec", serialize_client_spec(m.client),
+                 [&](const std::string& p) { deserialize_client_spec(p, source, /*allow_toy=*/true); }, rng, rounds),
+            0);
+
+  tfhe::Csprng gen(make_seed(seed, 1));
+  const SecretKeySet secret = generate_secret_keys(params, m.fingerprint, gen);
+  tfhe::Csprng seeds(make_seed(seed, 2));
+  const EncryptedInput in = encrypt_input(m.client, secret, codes, seeds, make_seed(seed, 3));
+  EXPECT_GT(fuzz("input ciphertexts", serialize_encrypted_input(in, params),
+                 [&](const std::string& p) { deserialize_encrypted_input(p, params, m.fingerprint, source); }, rng,
+                 rounds),
+            0);
+
+  EncryptedOutput out;
+  out.circuit_fingerprint = m.fingerprint;
+  out.batch = 2;
+  out.sample_shape = m.client.output_shape;
+  out.ciphertexts.assign(static_cast<size_t>(2 * shape_size(out.sample_shape)),
+                         tfhe::LweCiphertext(tfhe::LweDimension(params.big_lwe_dimension())));
+  for (auto& c : out.ciphertexts)
+    for (auto& w : c.data) w = rng();
+  for (uint32_t bits : {64u, 32u}) {
+    EncryptedOutput o = out;
+    round_to_transport_bits(o.ciphertexts, bits);
+    o.transport_bits = bits;
+    EXPECT_GT(fuzz(bits == 32 ? "output ciphertexts (32-bit)" : "output ciphertexts (64-bit)",
+                   serialize_encrypted_output(o, params),
+                   [&](const std::string& p) { deserialize_encrypted_output(p, params, m.fingerprint, source); },
+                   rng, rounds),
+              0);
+  }
+}
+
+}  // namespace
+}  // namespace fheq::runtime
