@@ -1,5 +1,5 @@
-// Malformed files never crash: payloads of every server/client file kind (circuit, client spec, input and
-// output ciphertexts), mutated at random — a byte overwritten, the payload cut short, an aligned 8-byte field
+// Malformed files never crash: payloads of every server/client file kind (circuit, client spec, secret and
+// evaluation keys, input and output ciphertexts), mutated at random — a byte overwritten, the payload cut short, an aligned 8-byte field
 // set to an extreme value — and parsed. Each parse must either succeed or throw fheq::Error with one line
 // naming the file; an internal check (abort), another exception type or a runaway allocation fails the test.
 // A circuit that parses must also run in clear and simulate mode on real inputs.
@@ -12,7 +12,9 @@
 #include "compiler/simulate.h"
 #include "quant/integer_executor.h"
 #include "runtime/artifacts.h"
+#include "core/binary_io.h"
 #include "runtime/ciphertext_file.h"
+#include "runtime/keys.h"
 #include "runtime/client_crypto.h"
 #include "runtime/output_transport.h"
 #include "runtime_test_support.h"
@@ -104,6 +106,33 @@ TEST(ArtifactFuzz, MutatedPayloadsParseOrFailWithOneLine) {
                          tfhe::LweCiphertext(tfhe::LweDimension(params.big_lwe_dimension())));
   for (auto& c : out.ciphertexts)
     for (auto& w : c.data) w = rng();
+  // Key files go through the container reader: write each mutated payload as a well-formed container (valid
+  // checksum) and load it as the client or the server would.
+  {
+    const std::string dir = ::testing::TempDir();
+    const std::string secret_path = dir + "/fuzzed_secret.key", eval_path = dir + "/fuzzed_eval.keys";
+    save_secret_keys(secret_path, secret);
+    save_evaluation_keys(eval_path, generate_evaluation_keys(secret, gen));
+    const std::string secret_payload = core::read_container_file(secret_path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"});
+    const std::string eval_payload = core::read_container_file(eval_path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"});
+    EXPECT_GT(fuzz("secret key", secret_payload,
+                   [&](const std::string& p) {
+                     core::write_container_file(secret_path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"}, p);
+                     load_secret_keys(secret_path, params, m.fingerprint);
+                   },
+                   rng, 150),
+              0);
+    EXPECT_GT(fuzz("evaluation keys", eval_payload,
+                   [&](const std::string& p) {
+                     core::write_container_file(eval_path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"}, p);
+                     load_evaluation_keys(eval_path, params, m.fingerprint);
+                   },
+                   rng, 150),
+              0);
+    std::remove(secret_path.c_str());
+    std::remove(eval_path.c_str());
+  }
+
   for (uint32_t bits : {64u, 32u}) {
     EncryptedOutput o = out;
     round_to_transport_bits(o.ciphertexts, bits);
