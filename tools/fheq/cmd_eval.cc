@@ -209,10 +209,11 @@ void run_eval(const EvalArgs& a) {
                 fhe.report.params_name.c_str());
   if (a.mode == "simulate")
     std::printf("simulated PBS:      %lld; off by one %lld, off by more %lld, left the table window %lld; outputs "
-                "decoded wrong %lld of %lld\n",
+                "off the exact accumulator %lld of %lld (output noise σ %.3g units%s)\n",
                 static_cast<long long>(fhe.counts.pbs), static_cast<long long>(fhe.counts.off_by_one),
                 static_cast<long long>(fhe.counts.larger_errors), static_cast<long long>(fhe.counts.wrapped),
-                static_cast<long long>(fhe.counts.output_errors), static_cast<long long>(fhe.counts.outputs));
+                static_cast<long long>(fhe.counts.output_errors), static_cast<long long>(fhe.counts.outputs),
+                fhe.report.output_noise_std, fhe.report.output_exact ? "" : ", bounded by design: the client only dequantizes");
 }
 
 const CommandRegistration registration([](CLI::App& app) {
