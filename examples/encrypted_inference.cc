@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
     std::printf("encrypted accuracy on %lld images: %.3f; %lld / %lld output values equal to the clear run\n",
                 static_cast<long long>(count), fheq::top1_accuracy(y, {test.y.begin(), test.y.begin() + count}),
                 static_cast<long long>(equal), static_cast<long long>(clear.size()));
+    // With exact output decoding (the report says so) every decrypted accumulator must be the clear one.
+    if (compiled.report().output_exact && equal != clear.size()) {
+      std::fprintf(stderr, "error: %lld decrypted outputs differ from the clear run\n",
+                   static_cast<long long>(clear.size() - equal));
+      return 2;
+    }
   } catch (const fheq::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
