@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "common/mutate_bytes.h"
 #include "common/test_seed.h"
 #include "fheq/data.h"
 #include "fheq/error.h"
@@ -15,10 +16,6 @@
 namespace fheq {
 namespace {
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
 
 TEST(NpyFuzz, MutatedFilesReadOrFailWithOneLine) {
   const uint64_t seed = test_support::test_seed("NpyFuzz.MutatedFilesReadOrFailWithOneLine");
@@ -32,7 +29,7 @@ TEST(NpyFuzz, MutatedFilesReadOrFailWithOneLine) {
   for (int kind = 0; kind < 2; ++kind) {
     if (kind == 0) write_npy(path, x);
     else write_npy(path, y);
-    const std::string bytes = read_bytes(path);
+    const std::string bytes = test_support::file_bytes(path);
     // The header (first 128 bytes) is where parsing happens: mutate it more often than the data.
     std::uniform_int_distribution<size_t> header(0, std::min<size_t>(127, bytes.size() - 1)), anywhere(0, bytes.size() - 1);
     for (int r = 0; r < 400; ++r) {

@@ -3,6 +3,8 @@
 // or throw fheq::Error with one line naming the file; a model that loads must also run a small batch.
 #include <gtest/gtest.h>
 
+#include "common/mutate_bytes.h"
+
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -13,44 +15,21 @@
 namespace fheq::graph {
 namespace {
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
 
-std::string mutate(const std::string& bytes, std::mt19937_64& rng) {
-  std::string out = bytes;
-  std::uniform_int_distribution<size_t> at(0, bytes.size() - 1);
-  switch (rng() % 3) {
-    case 0:
-      out[at(rng)] = static_cast<char>(rng());
-      break;
-    case 1:
-      out.resize(at(rng));
-      break;
-    default: {
-      static const uint64_t extremes[] = {0, 1, uint64_t{1} << 31, uint64_t{1} << 63, ~uint64_t{0}, 0x7f7f7f7f7f7f7f7f};
-      const size_t pos = at(rng);
-      const uint64_t value = extremes[rng() % std::size(extremes)];
-      for (size_t b = 0; b < 8 && pos + b < out.size(); ++b) out[pos + b] = static_cast<char>(value >> (8 * b));
-    }
-  }
-  return out;
-}
 
 TEST(OnnxFuzz, MutatedModelsLoadAndRunOrFailWithOneLine) {
   const uint64_t seed = testing::test_seed("OnnxFuzz.MutatedModelsLoadAndRunOrFailWithOneLine");
   std::mt19937_64 rng(seed);
   const std::string path = ::testing::TempDir() + "/fuzzed_model.onnx";
   for (const char* name : {"digits_mlp", "fmnist_cnn_fhe"}) {
-    const std::string bytes = read_bytes(std::string(FHEQ_SOURCE_DIR) + "/models/" + name + ".onnx");
+    const std::string bytes = test_support::file_bytes(std::string(FHEQ_SOURCE_DIR) + "/models/" + name + ".onnx");
     ASSERT_FALSE(bytes.empty()) << name;
     int64_t refused = 0, ran = 0;
     const int rounds = 300;
     for (int r = 0; r < rounds; ++r) {
       {
         std::ofstream f(path, std::ios::binary | std::ios::trunc);
-        const std::string bad = mutate(bytes, rng);
+        const std::string bad = test_support::mutate_bytes(bytes, rng);
         f.write(bad.data(), static_cast<std::streamsize>(bad.size()));
       }
       try {

@@ -1,10 +1,12 @@
 // Malformed files never crash: payloads of every server/client file kind (circuit, client spec, secret and
-// evaluation keys, input and output ciphertexts), mutated at random — a byte overwritten, the payload cut short, an aligned 8-byte field
-// set to an extreme value — and parsed. Each parse must either succeed or throw fheq::Error with one line
-// naming the file; an internal check (abort), another exception type or a runaway allocation fails the test.
-// A circuit that parses must also run in clear and simulate mode on real inputs.
-// (The container's checksum stops such payloads before these parsers in real use; this tests the parsers.)
+// evaluation keys, input and output ciphertexts), mutated at random (common/mutate_bytes.h), then parsed.
+// Each parse must either succeed or throw fheq::Error with one line naming the file; an internal check
+// (abort), another exception type or a runaway allocation fails the test. A circuit that parses must also
+// run in clear and simulate mode on real inputs. (The container's checksum stops such payloads before these
+// parsers in real use; this tests the parsers.)
 #include <gtest/gtest.h>
+
+#include "common/mutate_bytes.h"
 
 #include <functional>
 #include <random>
@@ -25,26 +27,6 @@ namespace {
 using testing::make_seed;
 using testing::test_seed;
 
-std::string mutate(const std::string& payload, std::mt19937_64& rng) {
-  std::string out = payload;
-  std::uniform_int_distribution<size_t> at(0, payload.size() - 1);
-  switch (rng() % 3) {
-    case 0:
-      out[at(rng)] = static_cast<char>(rng());
-      break;
-    case 1:
-      out.resize(at(rng));
-      break;
-    default: {
-      static const uint64_t extremes[] = {0, 1, 2, 63, 64, 65, uint64_t{1} << 31, uint64_t{1} << 32, uint64_t{1} << 40,
-                                          uint64_t{1} << 62, uint64_t{1} << 63, ~uint64_t{0}, ~uint64_t{0} - 1};
-      const size_t pos = at(rng) & ~size_t{7};
-      const uint64_t value = extremes[rng() % std::size(extremes)];
-      for (size_t b = 0; b < 8 && pos + b < out.size(); ++b) out[pos + b] = static_cast<char>(value >> (8 * b));
-    }
-  }
-  return out;
-}
 
 // Parses `rounds` mutations of `payload`; returns how many were refused (the rest parsed).
 int64_t fuzz(const char* kind, const std::string& payload, const std::function<void(const std::string&)>& parse,
@@ -52,7 +34,7 @@ int64_t fuzz(const char* kind, const std::string& payload, const std::function<v
   parse(payload);  // the unmutated payload parses
   int64_t refused = 0;
   for (int r = 0; r < rounds; ++r) {
-    const std::string bad = mutate(payload, rng);
+    const std::string bad = test_support::mutate_bytes(payload, rng);
     try {
       parse(bad);
     } catch (const Error& e) {
