@@ -178,7 +178,9 @@ TEST(Execute, RandomConvPoolAddGraphsEqualSimulateAndClear) {
 // A residual block from a float graph, through the whole pipeline: x → Gemm → Relu = a; Gemm(a) = c;
 // Relu(a + c) → Gemm → logits. PTQ at 4 bits turns a + c into the sum of a TLU output and an accumulator
 // (one encoding for both), then compile (exact rounding to 5 bits) and encrypted execution under TOY
-// parameters: every decrypted output equals the clear run, and the dequantized outputs track the float graph.
+// parameters: every decrypted output equals noiseless simulate, and the clear run on samples inside every
+// window (within 8σ of the predicted output noise when the TOY set cannot decode the output exactly); the
+// dequantized outputs track the float graph.
 TEST(Execute, ResidualBlockFromAFloatGraphEqualsClear) {
   const uint64_t seed = test_seed("Execute.ResidualBlockFromAFloatGraphEqualsClear");
   std::mt19937_64 rng(seed);
@@ -211,12 +213,36 @@ TEST(Execute, ResidualBlockFromAFloatGraphEqualsClear) {
   m.client = make_client_spec(circuit, net);
   m.fingerprint = m.client.circuit_fingerprint;
   const Keys keys = make_keys(m, seed);
-  const FloatTensor x = quant::testing::random_batch(Shape{16}, 32, rng, -1, 1);
+  // Calibration rows: their accumulators lie in the calibrated windows, except where rounding upstream moved a
+  // downstream accumulator past its margin. There FHE wraps (noiseless simulate models it exactly) and clear
+  // clamps, so every output is compared with simulate and the samples inside every window with clear too.
+  const FloatTensor x = slice_batch(calibration, 0, 32);
   const IntTensor codes = quant::quantize_input(net.input, x);
-  const IntTensor clear = quant::run_integer_graph(circuit.graph, codes);
+  const std::vector<IntTensor> all = quant::run_integer_graph_all(circuit.graph, codes);
+  const IntTensor& clear = all[static_cast<size_t>(circuit.graph.output)];
   const IntTensor encrypted = execute(m, keys, codes, seed);
+  compiler::SimulateOptions noiseless;
+  noiseless.noise_scale = 0;
+  const IntTensor simulated = compiler::run_circuit_simulate(circuit, codes, noiseless);
   ASSERT_EQ(encrypted.shape, clear.shape);
-  for (int64_t i = 0; i < clear.size(); ++i) ASSERT_EQ(encrypted[i], clear[i]) << "output element " << i;
+  ASSERT_EQ(simulated.shape, clear.shape);
+  // The fixed TOY set does not always decode the output exactly (compile reports it): then the decrypted
+  // output carries Gaussian noise of the predicted σ (accumulator units), and 8σ bounds it (odds ~1e-15).
+  const int64_t tolerance = circuit.output.exact ? 0 : static_cast<int64_t>(std::ceil(8 * circuit.output.noise_std));
+  std::printf("output decoding %s (σ %.3g units): tolerance %lld\n", circuit.output.exact ? "exact" : "noisy",
+              circuit.output.noise_std, static_cast<long long>(tolerance));
+  for (int64_t i = 0; i < encrypted.size(); ++i)
+    ASSERT_LE(std::abs(encrypted[i] - simulated[i]), tolerance) << "output element " << i;
+  const int64_t per = circuit.graph.elements(circuit.graph.output);
+  int64_t inside = 0;
+  for (int64_t s = 0; s < codes.dim(0); ++s) {
+    if (!compiler::testing::sample_inside_every_window(circuit, all, s)) continue;
+    ++inside;
+    for (int64_t e = 0; e < per; ++e)
+      ASSERT_LE(std::abs(encrypted[s * per + e] - clear[s * per + e]), tolerance) << "sample " << s << " output " << e;
+  }
+  std::printf("%lld of 32 samples inside every window, compared with clear\n", static_cast<long long>(inside));
+  EXPECT_GE(inside, 16);
   // The dequantized encrypted outputs follow the float block, loosely: 4-bit everything on a random block gives
   // a relative RMS error of 0.2–0.47 over 80 seeds; a broken dequantization or encoding gives ≥ 1.
   const FloatTensor y = quant::dequantize_output(net.output, encrypted);
