@@ -22,18 +22,17 @@ void require_tables(const char* what, const std::vector<const LookupTable*>& tab
   for (const LookupTable* table : tables) FHEQ_REQUIRE(table != nullptr, what, ": null lookup table");
 }
 
-// Runs body(begin, end, scratches) over groups of at most `group_size` consecutive ciphertexts. The
+// Runs body(begin, end, scratches) over groups of at most kBootstrapGroupSize consecutive ciphertexts. The
 // groups are balanced: their number is a multiple of the pool size (when there are enough
 // ciphertexts) and their sizes differ by at most one, so e.g. 24 ciphertexts on 2 threads with
 // groups of 8 become 4 groups of 6 (2 per thread) instead of 3 groups of 8 (2 on one thread, 1 on
 // the other). One task per pool thread; each allocates one scratch per ciphertext of the largest
 // group once, then takes groups from a shared counter, never allocating per ciphertext.
 template <typename Body>
-void for_each_group(size_t count, core::ThreadPool& pool, const FourierBootstrapKey* key, size_t group_size,
-                    const Body& body) {
+void for_each_group(size_t count, core::ThreadPool& pool, const FourierBootstrapKey* key, const Body& body) {
   if (count == 0) return;
   const size_t threads = std::max<size_t>(1, pool.size());
-  size_t groups = (count + group_size - 1) / group_size;
+  size_t groups = (count + kBootstrapGroupSize - 1) / kBootstrapGroupSize;
   groups = std::min(count, (groups + threads - 1) / threads * threads);
   const size_t tasks = std::min(groups, threads);
   const size_t largest = (count + groups - 1) / groups;
@@ -59,7 +58,7 @@ void keyswitch_bootstrap_batch(const KeyswitchKey& keyswitch_key, const FourierB
                "keyswitch_bootstrap_lwe_batch: keyswitch output dimension ", keyswitch_key.output_dimension.value,
                " differs from the bootstrap key's input dimension ", bootstrap_key.input_lwe_dimension.value);
   outputs.resize(inputs.size());
-  for_each_group(inputs.size(), pool, &bootstrap_key, kBootstrapGroupSize, [&](size_t begin, size_t end, BootstrapScratch* scratches) {
+  for_each_group(inputs.size(), pool, &bootstrap_key, [&](size_t begin, size_t end, BootstrapScratch* scratches) {
     const LweCiphertext* in[kBootstrapGroupSize];
     LweCiphertext* small[kBootstrapGroupSize];
     const LweCiphertext* small_in[kBootstrapGroupSize];
@@ -84,7 +83,7 @@ void bootstrap_lwe_batch(const FourierBootstrapKey& key, const std::vector<const
                          core::ThreadPool& pool) {
   require_tables("bootstrap_lwe_batch", tables, inputs.size());
   outputs.resize(inputs.size());
-  for_each_group(inputs.size(), pool, &key, kBootstrapGroupSize, [&](size_t begin, size_t end, BootstrapScratch* scratches) {
+  for_each_group(inputs.size(), pool, &key, [&](size_t begin, size_t end, BootstrapScratch* scratches) {
     const LweCiphertext* in[kBootstrapGroupSize];
     LweCiphertext* out[kBootstrapGroupSize];
     const LookupTable* luts[kBootstrapGroupSize];
@@ -115,7 +114,7 @@ void keyswitch_bootstrap_lwe_batch(const CompactLweKeyswitchKey& keyswitch_key,
 void keyswitch_lwe_batch(const LweKeyswitchKey& keyswitch_key, const std::vector<LweCiphertext>& inputs,
                          std::vector<LweCiphertext>& outputs, core::ThreadPool& pool) {
   outputs.resize(inputs.size());
-  for_each_group(inputs.size(), pool, nullptr, kBootstrapGroupSize, [&](size_t begin, size_t end, BootstrapScratch*) {
+  for_each_group(inputs.size(), pool, nullptr, [&](size_t begin, size_t end, BootstrapScratch*) {
     const LweCiphertext* in[kBootstrapGroupSize];
     LweCiphertext* out[kBootstrapGroupSize];
     for (size_t i = begin; i < end; ++i) {
