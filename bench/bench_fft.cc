@@ -25,6 +25,14 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// A polynomial of uniformly random torus coefficients (fixed seed: runs compare).
+std::vector<uint64_t> random_torus_polynomial(size_t n) {
+  std::mt19937_64 rng(7);
+  std::vector<uint64_t> p(n);
+  for (auto& x : p) x = rng();
+  return p;
+}
+
 std::vector<int64_t> random_digits(size_t n) {
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<int64_t> dist(-(1 << 22), 1 << 22);
@@ -89,9 +97,7 @@ void BM_Product(benchmark::State& state, FftBackend backend) {
 void BM_ForwardRotatedDigit(benchmark::State& state, FftBackend backend) {
   const size_t n = static_cast<size_t>(state.range(0));
   const NegacyclicFft fft(n, backend);
-  std::mt19937_64 rng(7);
-  std::vector<uint64_t> p(n);
-  for (auto& x : p) x = rng();
+  const std::vector<uint64_t> p = random_torus_polynomial(n);
   FourierPolynomial out(n);
   for (auto _ : state) {
     fft.forward_rotated_digit(p.data(), 777, 23, 1, 0, out);
@@ -103,9 +109,7 @@ void BM_ForwardRotatedDigit(benchmark::State& state, FftBackend backend) {
 void BM_ForwardRotatedDigitsTwoLevels(benchmark::State& state, FftBackend backend) {
   const size_t n = static_cast<size_t>(state.range(0));
   const NegacyclicFft fft(n, backend);
-  std::mt19937_64 rng(7);
-  std::vector<uint64_t> p(n);
-  for (auto& x : p) x = rng();
+  const std::vector<uint64_t> p = random_torus_polynomial(n);
   FourierPolynomial top(n), low(n);
   FourierPolynomial* outs[2] = {&top, &low};
   for (auto _ : state) {
