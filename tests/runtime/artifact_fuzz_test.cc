@@ -49,6 +49,18 @@ int64_t fuzz(const char* kind, const std::string& payload, const std::function<v
   return refused;
 }
 
+// fuzz() on the payload of the container file at `path`: each mutation is written back under `header` and
+// loaded through `load`, which reads the file.
+int64_t fuzz_container_file(const char* kind, const std::string& path, const core::ContainerHeader& header,
+                            const std::function<void()>& load, std::mt19937_64& rng, int rounds) {
+  return fuzz(kind, core::read_container_file(path, header),
+              [&](const std::string& p) {
+                core::write_container_file(path, header, p);
+                load();
+              },
+              rng, rounds);
+}
+
 TEST(ArtifactFuzz, MutatedPayloadsParseOrFailWithOneLine) {
   const uint64_t seed = test_seed("ArtifactFuzz.MutatedPayloadsParseOrFailWithOneLine");
   std::mt19937_64 rng(seed);
@@ -80,6 +92,21 @@ TEST(ArtifactFuzz, MutatedPayloadsParseOrFailWithOneLine) {
                  rounds),
             0);
 
+  // Key files go through the container reader: each mutated payload is written as a well-formed container
+  // (valid checksum) and loaded as the client or the server would.
+  const std::string dir = ::testing::TempDir();
+  const std::string secret_path = dir + "/fuzzed_secret.key", eval_path = dir + "/fuzzed_eval.keys";
+  save_secret_keys(secret_path, secret);
+  save_evaluation_keys(eval_path, generate_evaluation_keys(secret, gen));
+  EXPECT_GT(fuzz_container_file("secret key", secret_path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"},
+                                [&] { load_secret_keys(secret_path, params, m.fingerprint); }, rng, 150),
+            0);
+  EXPECT_GT(fuzz_container_file("evaluation keys", eval_path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"},
+                                [&] { load_evaluation_keys(eval_path, params, m.fingerprint); }, rng, 150),
+            0);
+  std::remove(secret_path.c_str());
+  std::remove(eval_path.c_str());
+
   EncryptedOutput out;
   out.circuit_fingerprint = m.fingerprint;
   out.batch = 2;
@@ -88,33 +115,6 @@ TEST(ArtifactFuzz, MutatedPayloadsParseOrFailWithOneLine) {
                          tfhe::LweCiphertext(tfhe::LweDimension(params.big_lwe_dimension())));
   for (auto& c : out.ciphertexts)
     for (auto& w : c.data) w = rng();
-  // Key files go through the container reader: write each mutated payload as a well-formed container (valid
-  // checksum) and load it as the client or the server would.
-  {
-    const std::string dir = ::testing::TempDir();
-    const std::string secret_path = dir + "/fuzzed_secret.key", eval_path = dir + "/fuzzed_eval.keys";
-    save_secret_keys(secret_path, secret);
-    save_evaluation_keys(eval_path, generate_evaluation_keys(secret, gen));
-    const std::string secret_payload = core::read_container_file(secret_path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"});
-    const std::string eval_payload = core::read_container_file(eval_path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"});
-    EXPECT_GT(fuzz("secret key", secret_payload,
-                   [&](const std::string& p) {
-                     core::write_container_file(secret_path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"}, p);
-                     load_secret_keys(secret_path, params, m.fingerprint);
-                   },
-                   rng, 150),
-              0);
-    EXPECT_GT(fuzz("evaluation keys", eval_payload,
-                   [&](const std::string& p) {
-                     core::write_container_file(eval_path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"}, p);
-                     load_evaluation_keys(eval_path, params, m.fingerprint);
-                   },
-                   rng, 150),
-              0);
-    std::remove(secret_path.c_str());
-    std::remove(eval_path.c_str());
-  }
-
   for (uint32_t bits : {64u, 32u}) {
     EncryptedOutput o = out;
     round_to_transport_bits(o.ciphertexts, bits);
