@@ -122,8 +122,9 @@ EncryptedOutput deserialize_encrypted_output(const std::string& payload, const t
     if (words.size() % (dimension + 1) != 0)
       r.fail("ciphertext words", std::to_string(words.size()) + " is not a multiple of the LWE size");
     out.ciphertexts.assign(words.size() / (dimension + 1), tfhe::LweCiphertext(tfhe::LweDimension(dimension)));
-    for (size_t i = 0; i < words.size(); ++i)
-      out.ciphertexts[i / (dimension + 1)].data[i % (dimension + 1)] = static_cast<tfhe::Torus>(words[i]) << 32;
+    const uint32_t* word = words.data();
+    for (tfhe::LweCiphertext& c : out.ciphertexts)
+      for (tfhe::Torus& t : c.data) t = static_cast<tfhe::Torus>(*word++) << 32;
   }
   check_count(source, out.ciphertexts.size(), count);
   if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
