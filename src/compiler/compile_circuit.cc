@@ -106,6 +106,13 @@ uint32_t accumulator_decision_precision(const FheCircuit& c, const TluEncoding& 
   return uses_exact_chunks(t) ? t.precision + static_cast<uint32_t>(t.rounding_shift) : decision_precision(c, t);
 }
 
+// The accumulator's noise as the PBS sees it: times 4^s after the input scale 2^s (step 2 of fhe_circuit.h).
+std::vector<double> scaled_input_variance(const TluEncoding& t, std::vector<double> variance) {
+  const double gain = std::ldexp(1.0, 2 * static_cast<int>(t.input_scale_log2));
+  for (double& v : variance) v *= gain;
+  return variance;
+}
+
 // Predictions for the exact-rounding reads of one TLU (exact_rounding_plan.h). Each read (b, m) sees c's noise —
 // the accumulator's plus the PBS outputs subtracted so far — times 2^scale, then the keyswitch and modulus
 // switch, and decides at its precision (0 for a bit read: threshold a quarter torus).
@@ -130,7 +137,7 @@ NoiseResult predict_noise(FheCircuit& c, const tfhe::TfheParams& params, double 
   NoiseResult result;
   double log_success = 0;
   for (TluEncoding& t : c.tlus) {
-    const std::vector<double>& in = var[static_cast<size_t>(t.input)];
+    const std::vector<double> in = scaled_input_variance(t, var[static_cast<size_t>(t.input)]);
     const bool chunks = uses_exact_chunks(t);
     ExactReadNoise exact;
     if (chunks) {
@@ -217,11 +224,11 @@ double initial_log2_norm(FheCircuit& c, uint32_t P, OutputConstraint oc) {
   const auto inputs_only = propagate_variances(c.graph, SourceVariances{1.0, 0.0});
   double log2n = 0;
   for (TluEncoding& t : c.tlus) {
-    const auto& in = unit[static_cast<size_t>(t.input)];
+    const auto in = scaled_input_variance(t, unit[static_cast<size_t>(t.input)]);
     const double m = *std::max_element(in.begin(), in.end());
     t.log2_norm2 = 0.5 * std::log2(std::max(m, 1.0));
     if (m == 0) {  // fed by fresh inputs only: report their weights' norm instead
-      const auto& fresh = inputs_only[static_cast<size_t>(t.input)];
+      const auto fresh = scaled_input_variance(t, inputs_only[static_cast<size_t>(t.input)]);
       t.log2_norm2 = 0.5 * std::log2(std::max(*std::max_element(fresh.begin(), fresh.end()), 1.0));
       continue;
     }
@@ -334,7 +341,6 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
   }
   c.graph = apply_rounding(restrict_tlus_to_calibration(network.graph, network.observed, options.window_margin), keep,
                            options.rounding_mode);
-  const bool exact = options.rounding_mode == quant::RoundingMode::kExact;
   int own_max_precision = 1;
   for (size_t i : tlu_ops) {
     const auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
@@ -397,29 +403,24 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
   c.input = InputEncoding{c.graph.input, c.values[static_cast<size_t>(c.graph.input)].log2_delta,
                           small ? LweKeyKind::kSmall : LweKeyKind::kBig, network.input_range};
 
-  // 4. Per TLU: fit p + k to its component's Δ (pad the table, or round more when padding would raise the
-  //    circuit's precision), then lay out the window and tables. Exact rounding never rounds more here (that
-  //    would add chunk reads, and switching it to approximate would break the mode's promise): it pads.
+  // 4. Per TLU: the PBS reads p + k bits of the accumulator. The component's Δ leaves room for
+  //    bits_needed − 1 − k ≥ p_own bits (a wider accumulator of the component may have set it): the table is padded
+  //    up to the circuit's largest precision where that room allows (free guard entries: an accumulator past
+  //    the window clamps instead of wrapping), and the rest of the room becomes a clear scale 2^s of the input
+  //    ciphertext. The graph itself never changes here, so the clear run of c.graph — what the rounding search
+  //    evaluates — is the circuit's computation.
   for (size_t i : tlu_ops) {
     auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
     const uint32_t bits = c.components[static_cast<size_t>(component_of(c, op.input))].bits_needed;
-    int64_t p = static_cast<int64_t>(bits) - 1 - op.rounding_shift;
-    if (p > own_max_precision && !exact) {
-      const int64_t k = static_cast<int64_t>(bits) - 1 - own_max_precision;
-      quant::TluOp coarser = reround_tlu(op, k);
-      if (tlu_precision(coarser) <= own_max_precision) {
-        coarser.rounding = quant::RoundingMode::kApproximate;
-        op = std::move(coarser);
-        p = own_max_precision;
-      }
-    }
-    FHEQ_REQUIRE(p <= kMaxPbsPrecision, "TLU '", value_name(c.graph, op.output), "' shares its encoding with a "
-                 "wider accumulator and would need a ", p, "-bit PBS: use --rounding-mode approximate or --rounding");
+    const int64_t room = static_cast<int64_t>(bits) - 1 - op.rounding_shift;
+    const int64_t p = std::min<int64_t>(room, own_max_precision);
+    FHEQ_CHECK(p >= tlu_precision(op), "TLU room ", room, " below its precision");
     TluEncoding t;
     t.op_index = i;
     t.input = op.input;
     t.output = op.output;
     t.input_log2_delta = c.values[static_cast<size_t>(op.input)].log2_delta;
+    t.input_scale_log2 = static_cast<uint32_t>(room - p);
     t.output_log2_delta = c.values[static_cast<size_t>(op.output)].log2_delta;
     t.keyswitch = c.components[static_cast<size_t>(component_of(c, op.input))].key == LweKeyKind::kBig;
     t.pbs_per_sample = c.graph.elements(op.output);

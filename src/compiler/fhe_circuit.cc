@@ -77,8 +77,8 @@ void validate_circuit(const FheCircuit& c, const std::string& context) {
     FHEQ_REQUIRE(t.input_log2_delta == c.values[static_cast<size_t>(t.input)].log2_delta &&
                      t.output_log2_delta == c.values[static_cast<size_t>(t.output)].log2_delta,
                  where, ": Δ differs from its components'");
-    FHEQ_REQUIRE(t.input_log2_delta + t.rounding_shift + t.precision == 63, where, ": log2 Δ ", t.input_log2_delta,
-                 " + k ", t.rounding_shift, " + p ", t.precision, " ≠ 63 (the PBS would not read round(u / 2^k))");
+    FHEQ_REQUIRE(t.input_scale_log2 < 63 && read_log2_delta(t) + t.rounding_shift + t.precision == 63, where,
+                 ": log2 Δ ", t.input_log2_delta, " + scale ", t.input_scale_log2, " + k ", t.rounding_shift, " + p ", t.precision, " ≠ 63 (the PBS would not read round(u / 2^k))");
     FHEQ_REQUIRE(t.input_offset == -t.window_start * (int64_t{1} << t.rounding_shift), where,
                  ": input offset does not match the window start");
     const LweKeyKind key = c.components[static_cast<size_t>(c.values[static_cast<size_t>(t.input)].component)].key;

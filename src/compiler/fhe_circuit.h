@@ -10,12 +10,15 @@
 //
 // How the server evaluates a TLU op (TluEncoding t, op = graph.ops[t.op_index]) on element e of a sample:
 //   1. c = ciphertext of the accumulator a (phase a·Δ_in + noise, Δ_in = 2^t.input_log2_delta);
-//   2. c += trivial(t.input_offset · Δ_in)            (u = a − window_start·2^k ≥ 0 inside the window)
+//   2. c = 2^s·c, s = t.input_scale_log2 (a clear power of two: the accumulator now sits at
+//      Δ_read = Δ_in·2^s, its noise grows by 2^s too; s > 0 when the component's Δ is set by a wider
+//      accumulator than this TLU reads, e.g. MaxPool's b − a next to a convolution's sum), then
+//      c += trivial(t.input_offset · Δ_read)         (u = a − window_start·2^k ≥ 0 inside the window)
 //   3. if t.keyswitch: c = keyswitch(c) (big key k·N → small key n); otherwise c is already under the
 //      small key (the input component was encrypted under it);
 //   4. PBS with message_bits = t.precision and the table t.tables[table_of(e)] (2^p entries), whose
 //      entry j is the torus value  (uint64)t.tables[..][j] << t.output_log2_delta  (tlu_output_torus()).
-// Invariant: input_log2_delta + rounding_shift + precision == 63, i.e. Δ_in·2^k = Δ_p = 2^(64−(p+1)), so the
+// Invariant: read_log2_delta(t) + rounding_shift + precision == 63, i.e. Δ_read·2^k = Δ_p = 2^(64−(p+1)), so the
 // PBS (boxes centred on multiples of Δ_p, tfhe/entities/lookup_table.h) reads j = round(u / 2^k) — the
 // modulus switch drops the k low bits: approximate rounding for free, off by one when noise tips a
 // near-tie. The circuit graph's TLU tables are already windowed (calibrated range ± margin) and re-rounded:
@@ -72,6 +75,7 @@ struct TluEncoding {
   int64_t window_start = 0;         // w0 (rounded units): the PBS index is j = round(a / 2^k) − w0
   int64_t input_offset = 0;         // −w0·2^k: clear constant added to the accumulator before the PBS
   uint32_t input_log2_delta = 0;    // Δ of the input's component
+  uint32_t input_scale_log2 = 0;    // s: the input ciphertext is multiplied by 2^s before the PBS (step 2)
   uint32_t output_log2_delta = 0;   // Δ of the output's component (the PBS writes y·2^output_log2_delta)
   bool keyswitch = true;            // false: the input is under the small key already (no keyswitch)
   // tables[t][j], j ∈ [0, 2^p): the integer y the PBS outputs (encoded at the output Δ).
@@ -92,6 +96,9 @@ struct TluEncoding {
   double exact_read_added_variance = 0;      // keyswitch + modulus switch noise every read adds (torus fraction²)
   double exact_pbs_output_variance = 0;      // noise of each PBS output subtracted from c
 };
+
+// log2 of the Δ at which the PBS reads the TLU's accumulator: the component's Δ times the input scale.
+inline uint32_t read_log2_delta(const TluEncoding& t) { return t.input_log2_delta + t.input_scale_log2; }
 
 // How the client encrypts the input codes.
 struct InputEncoding {

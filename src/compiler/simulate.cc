@@ -36,7 +36,7 @@ struct ExactNoise {
 ExactNoise exact_noise(const TluEncoding& t, double noise_scale) {
   ExactNoise n;
   if (!uses_exact_chunks(t)) return n;
-  const int to_units = 64 - static_cast<int>(t.input_log2_delta);  // torus fraction → Δ_in units
+  const int to_units = 64 - static_cast<int>(read_log2_delta(t));  // torus fraction → Δ_in units
   n.reads = exact_rounding_read_list(t.precision, t.rounding_shift, t.exact_chunk_bits);
   for (double v : t.accumulator_variance) n.accumulator_sd.push_back(std::sqrt(v) * std::ldexp(noise_scale, to_units));
   // A read's step is Δ_dp = 2^−(dp+1) of the torus (dp = its decision precision).
@@ -180,7 +180,7 @@ ExpectedErrors expected_decision_errors(const TluEncoding& t, const IntTensor& a
     // Plus the final read's own failure (threshold Δ_p/2). Later chunk reads (thresholds 2^b larger) are
     // neglected: an approximation of simulate's full replay of the steps.
     const auto reads = exact_rounding_read_list(t.precision, t.rounding_shift, t.exact_chunk_bits);
-    const int to_units = 64 - static_cast<int>(t.input_log2_delta);
+    const int to_units = 64 - static_cast<int>(read_log2_delta(t));
     const double read0 = t.exact_read_added_variance * std::ldexp(1.0, 2 * (static_cast<int>(reads[0].decision_precision) + 1));
     const int64_t box = int64_t{1} << t.rounding_shift;
     for (int64_t i = 0; i < acc.size(); ++i) {

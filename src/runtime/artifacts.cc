@@ -224,6 +224,8 @@ void write_tlu(BinaryWriter& w, const compiler::TluEncoding& t) {
   // Format version 2: exact rounding's chunk plan and its noise predictions.
   w.pod_vector(t.exact_chunk_bits), w.pod_vector(t.exact_chunk_p_error), w.pod_vector(t.accumulator_variance);
   w.f64(t.exact_read_added_variance), w.f64(t.exact_pbs_output_variance);
+  // Format version 4: the input scale.
+  w.u64(t.input_scale_log2);
 }
 
 compiler::TluEncoding read_tlu(BinaryReader& r, GraphReader& ids, size_t op_count) {
@@ -258,6 +260,8 @@ compiler::TluEncoding read_tlu(BinaryReader& r, GraphReader& ids, size_t op_coun
   t.accumulator_variance = r.pod_vector<double>("accumulator_variance");
   t.exact_read_added_variance = r.f64("exact_read_added_variance");
   t.exact_pbs_output_variance = r.f64("exact_pbs_output_variance");
+  t.input_scale_log2 = static_cast<uint32_t>(r.u64("input_scale_log2"));
+  if (t.input_scale_log2 > 62) r.fail("input_scale_log2", "exceeds 62");
   return t;
 }
 
@@ -385,9 +389,9 @@ void require_end(const BinaryReader& r) {
 }
 
 // The server circuit's own format version (the client spec has kArtifactVersion): 2 added exact rounding's
-// chunk plan to every TLU, 3 the output transport bits. Older circuits fail with one line naming the file and
+// chunk plan to every TLU, 3 the output transport bits, 4 the TLU input scale. Older circuits fail with one line naming the file and
 // both versions.
-constexpr uint32_t kCircuitFormatVersion = 3;
+constexpr uint32_t kCircuitFormatVersion = 4;
 
 std::string read_artifact_file(const std::string& path, const char* magic, const char* kind,
                                uint32_t version = kArtifactVersion) {

@@ -87,10 +87,11 @@ EncryptedExecutor::EncryptedExecutor(const FheCircuit& circuit, const Evaluation
   for (const compiler::TluEncoding& t : circuit.tlus) {
     TluPlan plan;
     plan.encoding = &t;
-    plan.input_offset = compiler::encode_integer(t.input_offset, t.input_log2_delta);
+    plan.input_scale = int64_t{1} << t.input_scale_log2;
+    plan.input_offset = compiler::encode_integer(t.input_offset, compiler::read_log2_delta(t));
     if (compiler::uses_exact_chunks(t)) {
       // v = u + 2^(k−1): clearing its k low bits leaves ⌊v / 2^k⌋·2^k = round-half-up(u / 2^k)·2^k.
-      plan.input_offset += compiler::encode_integer(int64_t{1} << (t.rounding_shift - 1), t.input_log2_delta);
+      plan.input_offset += compiler::encode_integer(int64_t{1} << (t.rounding_shift - 1), compiler::read_log2_delta(t));
       plan.exact_steps = make_exact_rounding_steps(t, p);
     }
     for (size_t table = 0; table < t.tables.size(); ++table) {
@@ -160,6 +161,7 @@ std::vector<LweCiphertext> EncryptedExecutor::run(const std::vector<LweCiphertex
       std::vector<const tfhe::LookupTable*> tables(in.size());
       pool.parallel_for(0, in.size(), [&](size_t e) {
         shifted[e] = in[e];
+        if (plan.input_scale != 1) tfhe::scale_lwe_assign(shifted[e], plan.input_scale);
         tfhe::add_plaintext_lwe_assign(shifted[e], plan.input_offset);
         const size_t element = e % static_cast<size_t>(out_elements);
         const size_t table = t.element_table.empty() ? 0 : static_cast<size_t>(t.element_table[element]);

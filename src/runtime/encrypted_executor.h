@@ -5,7 +5,7 @@
 //   Dense / Conv2d / SumPool2d / WindowTap / Reshape: one sparse affine map (linear_map.h); output o of a
 //     sample = Σ w·ct + trivial(constant·Δ) — exact on the torus because the component shares one Δ;
 //   Add: ct_lhs ± ct_rhs;
-//   TLU: ct + trivial(input_offset·Δ_in), then (keyswitch +) PBS with the op's table(s), every element of
+//   TLU: 2^s·ct + trivial(input_offset·Δ_read) (s = input_scale_log2, Δ_read = Δ_in·2^s), then (keyswitch +) PBS with the op's table(s), every element of
 //     every sample of the batch in ONE batch on the thread pool (both cores busy). Exact rounding with k > 0
 //     (compiler/exact_rounding_plan.h) first adds 2^(k−1)·Δ_in too and clears the k low bits chunk by chunk:
 //     per read, the whole batch is scaled by a power of two, keyswitched and bootstrapped with a constant
@@ -63,7 +63,8 @@ class EncryptedExecutor {
   struct TluPlan {
     const compiler::TluEncoding* encoding = nullptr;
     std::vector<tfhe::LookupTable> tables;
-    tfhe::Torus input_offset = 0;  // input_offset · Δ_in (+ 2^(k−1)·Δ_in with exact rounding)
+    int64_t input_scale = 1;       // 2^input_scale_log2
+    tfhe::Torus input_offset = 0;  // input_offset · Δ_read (+ 2^(k−1)·Δ_read with exact rounding)
     std::vector<ExactRoundingStep> exact_steps;  // exact rounding with k > 0 (runtime/exact_rounding.h)
   };
   const compiler::FheCircuit& circuit_;

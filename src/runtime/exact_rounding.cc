@@ -67,7 +67,7 @@ std::vector<ExactRoundingStep> make_exact_rounding_steps(uint32_t precision, int
 
 std::vector<ExactRoundingStep> make_exact_rounding_steps(const compiler::TluEncoding& t, const tfhe::TfheParams& params) {
   if (!compiler::uses_exact_chunks(t)) return {};
-  return make_exact_rounding_steps(t.precision, t.rounding_shift, t.exact_chunk_bits, t.input_log2_delta, params);
+  return make_exact_rounding_steps(t.precision, t.rounding_shift, t.exact_chunk_bits, compiler::read_log2_delta(t), params);
 }
 
 int64_t run_exact_rounding_chunk(const std::vector<ExactRoundingStep>& steps, size_t chunk, const tfhe::ServerKeys& keys,

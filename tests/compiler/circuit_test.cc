@@ -69,8 +69,8 @@ IntTensor random_codes(const quant::IntegerGraph& g, int64_t batch, std::mt19937
 void expect_encoding_invariants(const FheCircuit& c, const std::vector<IntTensor>& clear_values) {
   validate_circuit(c, "test");
   for (const TluEncoding& t : c.tlus) {
-    // Δ_in·2^k = Δ_p: the PBS reads round(u / 2^k).
-    EXPECT_EQ(t.input_log2_delta + t.rounding_shift + t.precision, 63u);
+    // Δ_in·2^s·2^k = Δ_p: the PBS reads round(u / 2^k) of the scaled input.
+    EXPECT_EQ(t.input_log2_delta + t.input_scale_log2 + t.rounding_shift + t.precision, 63u);
     const auto& op = std::get<quant::TluOp>(c.graph.ops[t.op_index]);
     const quant::IntRange d = quant::tlu_domain(op);
     // The whole table domain lies in the window, so its rounded maximum stays < 2^p (padding bit free).

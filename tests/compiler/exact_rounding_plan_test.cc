@@ -176,7 +176,7 @@ TEST_F(ExactRoundingCompile, SimulatedErrorsFollowTheAccumulatorNoise) {
   for (TluEncoding& t : c.tlus) {
     std::fill(t.input_variance.begin(), t.input_variance.end(), 0.0);
     if (!uses_exact_chunks(t)) continue;
-    const double units = std::ldexp(1.0, static_cast<int>(t.input_log2_delta) - 64);  // Δ_in as a torus fraction
+    const double units = std::ldexp(1.0, static_cast<int>(read_log2_delta(t)) - 64);  // Δ_read as a torus fraction
     std::fill(t.accumulator_variance.begin(), t.accumulator_variance.end(), sigma * sigma * units * units);
     std::fill(t.input_variance.begin(), t.input_variance.end(), sigma * sigma * units * units);
     t.exact_read_added_variance = 0;
