@@ -4,7 +4,7 @@
 //   fheq::FloatModel model = fheq::FloatModel::load("models/fmnist_mlp_sigmoid.onnx");
 //   fheq::Dataset train = fheq::load_dataset("fashion-mnist", "train");
 //   fheq::CompileOptions options;
-//   options.rounding_auto = true;                      // or options.rounding_bits = 6
+//   options.calibration_labels = train.y;              // optional: auto rounding then bounds the accuracy drop
 //   fheq::CompiledModel compiled = fheq::compile(model, train.x, options);
 //   std::cout << compiled.report().to_text();          // parameters, PBS count, p_error, latency
 //   fheq::FloatTensor y = compiled.predict_simulate(test.x, /*seed=*/1);
@@ -43,6 +43,10 @@ struct CompileOptions {
   int rounding_bits = 0;          // 0: no rounding; N: every TLU keeps the N MSBs of its accumulator
   std::vector<int> tlu_rounding_bits;  // per TLU in op order (empty: none): > 0 overrides rounding_bits there
   bool rounding_auto = false;     // choose per TLU (overrides rounding_bits)
+  // No rounding asked for (rounding_bits 0, tlu_rounding_bits empty, rounding_auto false) and a TLU reads an
+  // accumulator wider than a PBS takes (8 bits; every 8-bit model): run auto instead and say so in
+  // CompileReport::notes. false (the CLI's explicit --rounding none): such a model is refused with an error.
+  bool auto_rounding_when_too_wide = true;
   // auto: with calibration_labels, the largest accepted drop of calibration accuracy against the unrounded
   // model (0.005 = 0.5 point); without labels, of top-1 agreement with it.
   double auto_tolerance = 0.005;
@@ -51,7 +55,7 @@ struct CompileOptions {
   // 10,000 samples make the accuracy estimate's noise (±0.3 point at 2000) small next to a 0.5-point tolerance.
   int64_t auto_samples = 10000;
   // Labels of the calibration samples (optional; the training split's, never the test split's): auto
-  // rounding then bounds the accuracy drop instead of the disagreement.
+  // rounding then bounds the accuracy drop instead of the disagreement, and the report predicts accuracy.
   std::vector<int64_t> calibration_labels;
   FheRoundingMode rounding_mode = FheRoundingMode::kApproximate;
   // PBS windows = each TLU's calibrated accumulator range widened by this fraction of its span per side
@@ -72,6 +76,9 @@ struct CompileOptions {
   std::string parameter_set;      // force a named set (e.g. "CONCRETE_P4_128"); empty: choose
   bool allow_toy_parameters = false;  // tests only: accept TOY_* in parameter_set
   int threads = 0;                // threads assumed by the latency estimate (0: this machine's pool)
+  // Predict the compiled circuit's accuracy: simulate it (sampled noise, seed 1) on the calibration samples
+  // the rounding search uses (CompileReport::predicted_*). Costs one simulated pass over those samples.
+  bool predict_accuracy = true;
 };
 
 struct CompileTluReport {
@@ -89,6 +96,8 @@ struct CompileTluReport {
 };
 
 struct CompileReport {
+  std::vector<std::string> notes;  // choices made for the user (e.g. rounding auto because a TLU was too wide)
+  std::string quantization;       // e.g. "8/8/8 bits (inputs/weights/activations), per-channel weights"
   std::string params_name;
   uint64_t lwe_dimension = 0, glwe_dimension = 0, polynomial_size = 0;
   uint64_t pbs_level = 0, pbs_base_log = 0, ks_level = 0, ks_base_log = 0;
@@ -100,6 +109,15 @@ struct CompileReport {
   double auto_reference_accuracy = 0;  // auto, "accuracy": unrounded model on the search samples
   double auto_accuracy = 0;            // auto, "accuracy": the chosen rounding on the same samples
   int64_t auto_samples = 0;            // auto: calibration samples the search ran on
+  // The compiled circuit simulated (noise sampled, seed 1) on the first predict_samples calibration samples,
+  // against the unrounded quantized model on the same samples: the predicted FHE accuracy and rounding loss
+  // (with labels), or agreement (without). predict_samples = 0: no prediction (no calibration data).
+  int64_t predict_samples = 0;
+  bool predicted_by_accuracy = false;
+  double predicted_reference_accuracy = 0;  // unrounded quantized model
+  double predicted_accuracy = 0;            // the circuit, simulated
+  double predicted_agreement = 0;           // argmax agreement of the simulated circuit with the unrounded model
+  double predicted_rounding_loss() const { return predicted_reference_accuracy - predicted_accuracy; }
   int64_t pbs_count = 0;         // per sample
   int64_t keyswitch_count = 0;
   uint32_t max_precision = 0;

@@ -3,7 +3,7 @@
 //
 //   fheq::FloatModel model = fheq::FloatModel::load("models/fmnist_mlp_sigmoid.onnx");
 //   fheq::Dataset train = fheq::load_dataset("fashion-mnist", "train");
-//   fheq::PtqOptions options;                 // 8 bits everywhere, min/max calibration, per-tensor
+//   fheq::PtqOptions options;                 // 8 bits everywhere, min/max calibration, per-channel weights
 //   fheq::QuantizedModel q = fheq::quantize(model, train.x, options);
 //   fheq::IntTensor codes = q.quantize_input(x);       // client
 //   fheq::IntTensor acc = q.run_clear(codes);          // server (integers only)
@@ -39,7 +39,9 @@ struct NBits {
 struct PtqOptions {
   NBits n_bits;
   CalibrationMethod calibration = CalibrationMethod::kMinMax;  // inputs and activations (weights: min/max, or MSE)
-  bool per_channel = false;    // per-output-channel weight scales (one table per channel)
+  // Per-output-channel weight scales (one table per channel). The default: BatchNorm folding gives channels
+  // very different weight ranges, and one shared scale wastes bits on all but the widest (false: per-tensor).
+  bool per_channel = true;
   int64_t calib_size = 1000;   // the first calib_size samples of the calibration data are used (0: all)
   int rounding_bits = 0;       // 0: exact accumulators (tables up to 2^max_table_bits); r: keep r MSBs
   int max_table_bits = 14;
@@ -95,6 +97,7 @@ class QuantizedModel {
   FloatTensor predict(const FloatTensor& x) const;
 
   QuantReport report() const;
+  const PtqOptions& options() const { return options_; }
   // A listing of the integer graph: one line per op with shapes, constants' sizes and ranges.
   std::string describe() const;
 

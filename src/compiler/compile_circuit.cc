@@ -339,8 +339,7 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
     for (size_t i = 0; i < keep.size(); ++i)
       if (options.tlu_rounding_bits[i] > 0) keep[i] = options.tlu_rounding_bits[i];
   }
-  c.graph = apply_rounding(restrict_tlus_to_calibration(network.graph, network.observed, options.window_margin), keep,
-                           options.rounding_mode);
+  c.graph = rounded_circuit_graph(network.graph, network.observed, options.window_margin, keep, options.rounding_mode);
   int own_max_precision = 1;
   for (size_t i : tlu_ops) {
     const auto& op = std::get<quant::TluOp>(c.graph.ops[i]);

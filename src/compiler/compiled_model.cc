@@ -64,6 +64,44 @@ CompileReport make_report(const compiler::FheCircuit& c, const quant::IntegerGra
   return r;
 }
 
+// The widest PBS index a TLU of the circuit would read with the options' rounding (none, here: the calibrated
+// windows only), i.e. what compile_circuit refuses above kMaxPbsPrecision.
+int widest_unrounded_tlu(const quant::QuantizedNetwork& network, const compiler::CircuitOptions& co) {
+  const quant::IntegerGraph graph =
+      compiler::rounded_circuit_graph(network.graph, network.observed, co.window_margin, {}, co.rounding_mode);
+  int widest = 0;
+  for (size_t i : compiler::tlu_op_indices(graph))
+    widest = std::max(widest, compiler::tlu_precision(std::get<quant::TluOp>(graph.ops[i])));
+  return widest;
+}
+
+std::string describe_quantization(const PtqOptions& o) {
+  return std::to_string(o.n_bits.inputs) + "/" + std::to_string(o.n_bits.weights) + "/" +
+         std::to_string(o.n_bits.activations) + " bits (inputs/weights/activations), " +
+         (o.per_channel ? "per-channel" : "per-tensor") + " weights";
+}
+
+// Simulates the compiled circuit on the LAST `n` calibration samples (disjoint from the first calib_size ones
+// that fitted the ranges and from the search's first ones whenever the set is large enough), against the
+// unrounded quantized model on the same samples.
+void predict_accuracy(const QuantizedModel& q, const compiler::FheCircuit& circuit, const FloatTensor& calibration,
+                      const std::vector<int64_t>& labels, int64_t n, CompileReport& report) {
+  const int64_t end = calibration.dim(0), begin = end - n;
+  const IntTensor codes = q.quantize_input(slice_batch(calibration, begin, end));
+  compiler::SimulateOptions so;
+  so.seed = 1;
+  const FloatTensor simulated = q.dequantize_output(compiler::run_circuit_simulate(circuit, codes, so, nullptr));
+  const FloatTensor unrounded = q.dequantize_output(q.run_clear(codes));
+  report.predict_samples = n;
+  report.predicted_agreement = argmax_agreement(simulated, unrounded);
+  report.predicted_by_accuracy = !labels.empty();
+  if (!labels.empty()) {
+    const std::vector<int64_t> tail(labels.begin() + begin, labels.end());
+    report.predicted_reference_accuracy = top1_accuracy(unrounded, tail);
+    report.predicted_accuracy = top1_accuracy(simulated, tail);
+  }
+}
+
 CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration, const CompileOptions& options,
                                 std::chrono::steady_clock::time_point start) {
   compiler::CircuitOptions co;
@@ -86,38 +124,55 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
   co.tolerate_off_by_one = options.tolerate_off_by_one;
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
-  compiler::RoundingSearchResult found;  // untouched (agreement 1) without --rounding auto
-  int64_t search_samples = 0;
-  if (options.rounding_auto) {
+  const bool rounding_given = options.rounding_auto || options.rounding_bits > 0 || !options.tlu_rounding_bits.empty();
+  std::vector<std::string> notes;
+  bool run_auto = options.rounding_auto;
+  if (!rounding_given && options.auto_rounding_when_too_wide) {
+    const int widest = widest_unrounded_tlu(q.network(), co);
+    if (widest > compiler::kMaxPbsPrecision) {
+      run_auto = true;
+      notes.push_back("rounding auto: a TLU reads a " + std::to_string(widest) + "-bit accumulator and a PBS takes at most " +
+                      std::to_string(compiler::kMaxPbsPrecision) + " bits (--rounding none to refuse instead)");
+    }
+  }
+  FHEQ_REQUIRE(options.calibration_labels.empty() ||
+                   static_cast<int64_t>(options.calibration_labels.size()) == calibration.dim(0),
+               "calibration labels: ", options.calibration_labels.size(), " labels for ",
+               calibration.rank() >= 1 ? calibration.dim(0) : 0, " calibration samples");
+  // The search's sample count also sizes the prediction (both are one clear/simulated pass over them).
+  const int64_t budget_samples =
+      calibration.rank() >= 1 && calibration.dim(0) > 0
+          ? std::min(compiler::auto_search_samples(q.network().graph, std::max<int64_t>(options.auto_samples, 1)),
+                     calibration.dim(0))
+          : 0;
+  compiler::RoundingSearchResult found;  // untouched (agreement 1) without auto rounding
+  if (run_auto) {
     FHEQ_REQUIRE(options.auto_samples > 0, "--rounding auto: auto_samples = ", options.auto_samples, " must be > 0");
-    FHEQ_REQUIRE(calibration.rank() >= 1 && calibration.dim(0) > 0, "--rounding auto: calibration data is empty");
-    const int64_t n = std::min(compiler::auto_search_samples(q.network().graph, options.auto_samples), calibration.dim(0));
-    search_samples = n;
-    const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, n));
-    FHEQ_REQUIRE(options.calibration_labels.empty() ||
-                     static_cast<int64_t>(options.calibration_labels.size()) == calibration.dim(0),
-                 "--rounding auto: ", options.calibration_labels.size(), " calibration labels for ",
-                 calibration.dim(0), " calibration samples");
+    FHEQ_REQUIRE(budget_samples > 0, "--rounding auto: calibration data is empty");
+    const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, budget_samples));
     const std::vector<int64_t> labels(options.calibration_labels.begin(),
                                       options.calibration_labels.begin() +
-                                          (options.calibration_labels.empty() ? 0 : n));
+                                          (options.calibration_labels.empty() ? 0 : budget_samples));
     found = compiler::search_rounding(q.network(), codes, &labels, options.auto_tolerance, co.rounding_mode,
                                       co.window_margin);
     co.tlu_rounding_bits = found.keep_bits;
   }
   auto circuit = std::make_shared<compiler::FheCircuit>(compiler::compile_circuit(q.network(), co));
   CompileReport report = make_report(*circuit, q.network().graph);
-  report.rounding = options.rounding_auto ? "auto" : options.rounding_bits > 0 ? std::to_string(options.rounding_bits) : "none";
+  report.notes = std::move(notes);
+  report.quantization = describe_quantization(q.options());
+  report.rounding = run_auto ? "auto" : options.rounding_bits > 0 ? std::to_string(options.rounding_bits) : "none";
   report.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? "exact" : "approximate";
   report.kept_bits = co.tlu_rounding_bits.empty() ? std::vector<int>(circuit->tlus.size(), options.rounding_bits)
                                                   : co.tlu_rounding_bits;
   report.auto_agreement = found.agreement;
-  if (options.rounding_auto) {
+  if (run_auto) {
     report.auto_criterion = found.by_accuracy ? "accuracy" : "agreement";
     report.auto_reference_accuracy = found.reference_accuracy;
     report.auto_accuracy = found.accuracy;
-    report.auto_samples = search_samples;
+    report.auto_samples = budget_samples;
   }
+  if (options.predict_accuracy && budget_samples > 0) predict_accuracy(q, *circuit, calibration, options.calibration_labels, budget_samples, report);
   report.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return CompiledModel(std::move(q), std::move(circuit), options, std::move(report));
 }
@@ -177,6 +232,8 @@ const quant::QuantizedNetwork& CompiledModel::network() const { return quantized
 
 std::string CompileReport::to_text() const {
   std::ostringstream o;
+  for (const std::string& note : notes) o << "note: " << note << "\n";
+  if (!quantization.empty()) o << "quantization    " << quantization << "\n";
   o << "parameters      " << params_name << "  (n=" << lwe_dimension << ", k=" << glwe_dimension
     << ", N=" << polynomial_size << ", PBS " << pbs_level << "x" << pbs_base_log << ", KS " << ks_level << "x"
     << ks_base_log << ")\n";
@@ -191,6 +248,14 @@ std::string CompileReport::to_text() const {
       << " calibration samples)";
   }
   o << "\n";
+  if (predict_samples > 0) {
+    o << "predicted       " << std::fixed << std::setprecision(4);
+    if (predicted_by_accuracy)
+      o << "accuracy " << predicted_accuracy << " vs " << predicted_reference_accuracy << " unrounded (rounding loss "
+        << std::setprecision(2) << 100.0 * predicted_rounding_loss() << " points); " << std::setprecision(4);
+    o << "agreement " << predicted_agreement << std::defaultfloat << " (simulated, " << predict_samples
+      << " held-back calibration samples)\n";
+  }
   o << "PBS per sample  " << pbs_count << " (" << keyswitch_count << " with keyswitch), max precision " << max_precision
     << " bits, log2 norm " << std::fixed << std::setprecision(2) << log2_norm2 << std::defaultfloat << "\n";
   o << "p_error         target " << fmt_p(target_p_error) << ", worst PBS " << fmt_p(p_error) << ", per sample "
@@ -224,7 +289,17 @@ std::string CompileReport::to_json() const {
   j["params"] = {{"name", params_name},         {"lwe_dimension", lwe_dimension}, {"glwe_dimension", glwe_dimension},
                  {"polynomial_size", polynomial_size}, {"pbs_level", pbs_level}, {"pbs_base_log", pbs_base_log},
                  {"ks_level", ks_level},       {"ks_base_log", ks_base_log}};
+  j["notes"] = notes;
+  j["quantization"] = quantization;
   j["rounding"] = rounding;
+  if (predict_samples > 0) {
+    j["prediction"] = {{"samples", predict_samples}, {"agreement", predicted_agreement}};
+    if (predicted_by_accuracy) {
+      j["prediction"]["accuracy"] = predicted_accuracy;
+      j["prediction"]["reference_accuracy"] = predicted_reference_accuracy;
+      j["prediction"]["rounding_loss"] = predicted_rounding_loss();
+    }
+  }
   j["rounding_mode"] = rounding_mode;
   j["kept_bits"] = kept_bits;
   j["auto_agreement"] = auto_agreement;

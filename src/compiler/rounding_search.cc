@@ -14,9 +14,10 @@
 namespace fheq::compiler {
 namespace {
 
-IntTensor run_rounded(const quant::IntegerGraph& windowed, const std::vector<int>& keep, quant::RoundingMode mode,
-                      const IntTensor& codes) {
-  const quant::IntegerGraph graph = apply_rounding(windowed, keep, mode);
+// The clear run of the circuit graph compile_circuit would build for `keep` (run_circuit_clear's semantics).
+IntTensor run_rounded(const quant::QuantizedNetwork& network, double margin, const std::vector<int>& keep,
+                      quant::RoundingMode mode, const IntTensor& codes) {
+  const quant::IntegerGraph graph = rounded_circuit_graph(network.graph, network.observed, margin, keep, mode);
   quant::ClearRunOptions options;
   options.approximate_rounding = [](int64_t acc, int64_t shift) { return quant::round_shift_exact(acc, shift); };
   return quant::run_integer_graph(graph, codes, options);
@@ -97,7 +98,7 @@ RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, con
   // The score compared with `needed`: accuracy with labels, agreement without. Both are recorded.
   auto evaluate = [&](const std::vector<int>& keep) {
     ++result.evaluations;
-    const IntTensor rounded = run_rounded(windowed, keep, mode, codes);
+    const IntTensor rounded = run_rounded(network, window_margin, keep, mode, codes);
     const double agreement = output_agreement(network.output, reference, rounded);
     const double accuracy = by_accuracy ? output_accuracy(network.output, rounded, *labels) : 0.0;
     return std::pair<double, double>{by_accuracy ? accuracy : agreement, agreement};

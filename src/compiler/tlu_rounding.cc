@@ -103,4 +103,9 @@ quant::IntegerGraph apply_rounding(const quant::IntegerGraph& graph, const std::
   return out;
 }
 
+quant::IntegerGraph rounded_circuit_graph(const quant::IntegerGraph& graph, const std::vector<quant::IntRange>& observed,
+                                          double margin, const std::vector<int>& keep_bits, quant::RoundingMode mode) {
+  return apply_rounding(restrict_tlus_to_calibration(graph, observed, margin), keep_bits, mode);
+}
+
 }  // namespace fheq::compiler

@@ -46,6 +46,13 @@ quant::TluOp restrict_tlu(const quant::TluOp& op, const quant::IntRange& window)
 quant::IntegerGraph restrict_tlus_to_calibration(const quant::IntegerGraph& graph,
                                                  const std::vector<quant::IntRange>& observed, double margin);
 
+// THE integer graph a circuit runs for per-TLU kept bits `keep_bits` (0: unchanged): the PTQ graph with its TLUs
+// restricted to the calibrated windows (`margin`, CircuitOptions::window_margin), then re-rounded. compile_circuit
+// runs exactly this graph (it only adds encodings) and the rounding search evaluates candidates with it, so the
+// search's estimate and the compiled circuit are one computation.
+quant::IntegerGraph rounded_circuit_graph(const quant::IntegerGraph& graph, const std::vector<quant::IntRange>& observed,
+                                          double margin, const std::vector<int>& keep_bits, quant::RoundingMode mode);
+
 // Indices into graph.ops of the TLU ops, in op order.
 std::vector<size_t> tlu_op_indices(const quant::IntegerGraph& graph);
 

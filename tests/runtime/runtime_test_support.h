@@ -42,7 +42,7 @@ struct SmallModel {
 };
 
 // digits_mlp (64-32-10) quantized at `bits` bits, compiled with the TOY set of the circuit's precision
-// (or `params` when given; or the compiler's own 128-bit choice with secure_selection). No rounding unless rounding_bits > 0.
+// per-tensor weights (or `params` when given; or the compiler's own 128-bit choice with secure_selection). No rounding unless rounding_bits > 0.
 inline SmallModel compile_digits(int bits, int rounding_bits = 0,
                                  quant::RoundingMode mode = quant::RoundingMode::kExact,
                                  const tfhe::TfheParams* params = nullptr, bool secure_selection = false) {
@@ -50,6 +50,7 @@ inline SmallModel compile_digits(int bits, int rounding_bits = 0,
   const Dataset train = load_dataset("digits", "train");
   PtqOptions options;
   options.n_bits = NBits::all(bits);
+  options.per_channel = false;  // the fixtures' noise and error counts were worked out on per-tensor tables
   SmallModel out;
   out.quantized = std::make_unique<QuantizedModel>(quantize(model, train.x, options));
   compiler::CircuitOptions copt;

@@ -100,3 +100,30 @@ TEST(CliPtq, WrongDataShapeForModel) {
 }
 
 }  // namespace
+
+namespace {
+
+// A user's first try: no --rounding. The 8-bit model's accumulators are wider than a PBS takes, so auto rounding
+// runs and one line says so; per-channel weights are the default and the report says which was used.
+TEST(CliPtq, EvalDefaultsRoundAutomaticallyAndSaySo) {
+  const Result r = run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["per_channel"].get<bool>(), true);
+  EXPECT_EQ(j["compile"]["rounding"].get<std::string>(), "auto");
+  ASSERT_EQ(j["compile"]["notes"].size(), 1u);
+  EXPECT_NE(j["compile"]["quantization"].get<std::string>().find("per-channel"), std::string::npos);
+  // The prediction is there, and the measured loss is the quantized-minus-FHE accuracy on the same samples.
+  EXPECT_TRUE(j["compile"]["prediction"].contains("rounding_loss"));
+  EXPECT_NEAR(j["rounding_loss_points"].get<double>(),
+              100.0 * (j["fhe_quantized_accuracy"].get<double>() - j["fhe_accuracy"].get<double>()), 1e-9);
+  const Result text = run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear --per-tensor");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("note: rounding auto"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("per-tensor weights"), std::string::npos) << text.out;
+  // Explicit --rounding none keeps its meaning: refused, one line naming the option.
+  expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear --rounding none"),
+                        "--rounding");
+}
+
+}  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command.h"
+#include "weight_scale_option.h"
 #include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
@@ -20,7 +21,7 @@ struct CompileArgs {
   int n_bits = 0, bits_inputs = 0, bits_weights = 0, bits_activations = 0;
   int64_t calib_size = 1000;
   double p_error = 0, global_p_error = 0;
-  bool per_channel = false, big_key_inputs = false, json = false;
+  bool per_channel = true, big_key_inputs = false, json = false;
 };
 
 void run_compile(const CompileArgs& a) {
@@ -65,7 +66,7 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--n-bits-inputs", args->bits_inputs, "override: input bits")->check(CLI::Range(1, 16));
   sub->add_option("--n-bits-weights", args->bits_weights, "override: weight bits")->check(CLI::Range(2, 16));
   sub->add_option("--n-bits-activations", args->bits_activations, "override: activation bits")->check(CLI::Range(1, 16));
-  sub->add_flag("--per-channel", args->per_channel, "per-output-channel weight scales");
+  add_weight_scale_option(sub, args->per_channel);
   sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)");
   add_rounding_options(sub, args->rounding);
   sub->add_option("--p-error", args->p_error, "error probability per PBS (default 2^-40)");

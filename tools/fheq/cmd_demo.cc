@@ -73,14 +73,16 @@ void run_demo() {
     }
   }
   std::printf("\nper-layer bit widths at 8 bits (minmax, per-tensor):\n");
-  const QuantizedModel q8 = quantize(model, train.x, PtqOptions{});
+  PtqOptions per_tensor;
+  per_tensor.per_channel = false;
+  const QuantizedModel q8 = quantize(model, train.x, per_tensor);
   std::printf("%s\n%s", q8.describe().c_str(), q8.report().to_text().c_str());
 }
 
 struct EncryptedDemoArgs {
   bool ptq = false;
   std::string model = "fmnist_mlp_fhe.onnx", dataset = "fashion-mnist";
-  RoundingArgs rounding{"4"};
+  RoundingArgs rounding;  // empty: 4 for the embedded model, else the compiler's default (auto when too wide)
   int n_bits = 8;
   // -1: 3 for the embedded fmnist_mlp_fhe (trained on fheq's 3-bit per-tensor weight grid), else --n-bits.
   int weight_bits = -1;
@@ -114,13 +116,15 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
   const bool embedded = fs::path(path).filename() == "fmnist_mlp_fhe.onnx";
   const int weight_bits = a.weight_bits > 0 ? a.weight_bits : (a.weight_bits < 0 && embedded ? 3 : a.n_bits);
   options.ptq.n_bits.weights = weight_bits;
-  apply_rounding_options(a.rounding, "demo", options, train.y);
+  options.ptq.per_channel = !embedded;  // the embedded model was trained on a per-tensor weight grid
+  RoundingArgs rounding = a.rounding;
+  if (embedded && rounding.rounding.empty()) rounding.rounding = "4";
+  apply_rounding_options(rounding, "demo", options, train.y);
   auto t = std::chrono::steady_clock::now();
   const CompiledModel compiled = compile(model, train.x, options);
   const double compile_s = seconds_since(t);
   save_artifacts(compiled, (dir / "ART").string());
-  std::printf("[developer] quantized to %d-bit inputs and activations, %d-bit weights; compiled in %.2f s\n%s\n",
-              a.n_bits, weight_bits, compile_s, compiled.report().to_text().c_str());
+  std::printf("[developer] compiled in %.2f s\n%s\n", compile_s, compiled.report().to_text().c_str());
 
   const int64_t n_sim = std::min<int64_t>(a.simulate_count, test.x.dim(0));
   const FloatTensor x_sim = slice_batch(test.x, 0, n_sim);

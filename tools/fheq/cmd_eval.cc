@@ -1,5 +1,5 @@
 // fheq eval MODEL.onnx --dataset NAME | --data X.npy --labels y.npy [--n-bits N] [--calibration M]
-//                      [--per-channel] [--calib-size K] [--rounding-bits R] [--limit N] [--json]
+//                      [--per-tensor] [--calib-size K] [--rounding-bits R] [--limit N] [--json]
 // Float vs quantized (clear, integer-only) top-1 accuracy, and agreement_with_float (the fraction of test
 // samples whose quantized argmax equals the float argmax). Calibration uses the TRAIN split (or the first
 // calib-size rows of --calib-data / --data); accuracy the TEST split (or --data/--labels).
@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "command.h"
+#include "weight_scale_option.h"
 #include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
@@ -31,7 +32,7 @@ struct EvalArgs {
   int n_bits = 8;
   int bits_inputs = 0, bits_weights = 0, bits_activations = 0, bits_outputs = 0;
   std::string calibration = "minmax";
-  bool per_channel = false;
+  bool per_channel = true;
   int64_t calib_size = 1000;
   int rounding_bits = 0;
   int64_t limit = 0;
@@ -46,6 +47,7 @@ struct EvalArgs {
 
 struct FheEval {
   double accuracy = 0;
+  double quantized_accuracy = 0;  // the unrounded quantized model on the same samples
   int64_t samples = 0;
   double latency_ms = 0;  // per sample (simulate/clear: host time of the mode; execute: server evaluation)
   CompileReport report;
@@ -93,6 +95,7 @@ FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTens
     r.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
                    static_cast<double>(std::max<int64_t>(n, 1));
   r.accuracy = top1_accuracy(y, labels);
+  r.quantized_accuracy = top1_accuracy(compiled.quantized().predict(x), labels);
   return r;
 }
 
@@ -174,6 +177,8 @@ void run_eval(const EvalArgs& a) {
       j["max_bit_width"] = fhe.report.max_precision;
       j["params"] = fhe.report.params_name;
       j["compile"] = nlohmann::json::parse(fhe.report.to_json());
+      j["fhe_quantized_accuracy"] = fhe.quantized_accuracy;  // unrounded model, same samples
+      j["rounding_loss_points"] = 100.0 * (fhe.quantized_accuracy - fhe.accuracy);
       if (a.mode == "simulate")
         j["simulate_counts"] = {{"pbs", fhe.counts.pbs},
                                 {"off_by_one", fhe.counts.off_by_one},
@@ -185,6 +190,7 @@ void run_eval(const EvalArgs& a) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
+  for (const std::string& note : fhe.report.notes) std::printf("note: %s\n", note.c_str());
   std::printf("model:              %s\n", a.model.c_str());
   std::printf("dataset:            %s (%lld test samples, %lld calibration samples)\n", dataset_name.c_str(),
               static_cast<long long>(test.x.dim(0)), static_cast<long long>(report.calibration_samples));
@@ -207,6 +213,15 @@ void run_eval(const EvalArgs& a) {
                                           .c_str(),
                 static_cast<long long>(fhe.report.pbs_count), fhe.report.max_precision,
                 fhe.report.params_name.c_str());
+  if (!a.mode.empty()) {
+    std::printf("rounding loss:      %.2f points measured here (unrounded quantized %.4f on the same samples)",
+                100.0 * (fhe.quantized_accuracy - fhe.accuracy), fhe.quantized_accuracy);
+    if (fhe.report.predicted_by_accuracy)
+      std::printf("; compile predicted %.2f (%s, %lld held-back calibration samples)",
+                  100.0 * fhe.report.predicted_rounding_loss(), "simulated",
+                  static_cast<long long>(fhe.report.predict_samples));
+    std::printf("\n");
+  }
   if (a.mode == "simulate")
     std::printf("simulated PBS:      %lld; off by one %lld, off by more %lld, left the table window %lld; outputs "
                 "off the exact accumulator %lld of %lld (output noise σ %.3g units%s)\n",
@@ -232,7 +247,7 @@ const CommandRegistration registration([](CLI::App& app) {
       ->check(CLI::Range(0, 30));
   sub->add_option("--calibration", args->calibration, "minmax | percentile | mse")
       ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
-  sub->add_flag("--per-channel", args->per_channel, "per-output-channel weight scales");
+  add_weight_scale_option(sub, args->per_channel);
   sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   sub->add_option("--rounding-bits", args->rounding_bits, "keep R MSBs of each TLU input (0: exact)")->check(CLI::Range(0, 30));
   sub->add_option("--limit", args->limit, "evaluate only the first N test samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));

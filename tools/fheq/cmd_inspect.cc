@@ -1,4 +1,4 @@
-// fheq inspect MODEL.onnx [--dataset NAME | --data X.npy] [--n-bits N] [--calibration M] [--per-channel]
+// fheq inspect MODEL.onnx [--dataset NAME | --data X.npy] [--n-bits N] [--calibration M] [--per-tensor]
 //                         [--calib-size K] [--rounding-bits R] [--json]
 // Prints the quantized integer graph (one line per op), the per-layer bit widths and the PBS count.
 // Without data, calibrates on uniform random inputs in [0, 1] (fixed seed) and says so.
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "weight_scale_option.h"
 #include "fheq/fheq.h"
 
 namespace fheq::cli {
@@ -18,7 +19,7 @@ namespace {
 struct InspectArgs {
   std::string model, dataset, data, calibration = "minmax";
   int n_bits = 8, rounding_bits = 0;
-  bool per_channel = false, json = false;
+  bool per_channel = true, json = false;
   int64_t calib_size = 1000;
 };
 
@@ -74,7 +75,7 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--n-bits", args->n_bits, "bits for inputs, weights and activations")->check(CLI::Range(2, 16));
   sub->add_option("--calibration", args->calibration, "minmax | percentile | mse")
       ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
-  sub->add_flag("--per-channel", args->per_channel, "per-output-channel weight scales");
+  add_weight_scale_option(sub, args->per_channel);
   sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   sub->add_option("--rounding-bits", args->rounding_bits, "keep R MSBs of each TLU input (0: exact)")->check(CLI::Range(0, 30));
   sub->add_flag("--json", args->json, "print JSON");

@@ -14,7 +14,7 @@
 namespace fheq::cli {
 
 struct RoundingArgs {
-  std::string rounding = "none";
+  std::string rounding;  // empty: none, or auto when a TLU is wider than a PBS takes (CompileOptions)
   std::string mode = "approximate";
   double tolerance_points = 0.5;  // --rounding auto: accepted accuracy drop on the calibration samples
 };
@@ -22,8 +22,8 @@ struct RoundingArgs {
 inline void add_rounding_options(CLI::App* sub, RoundingArgs& args) {
   sub->add_option("--rounding", args.rounding,
                   "FHE rounding before each TLU: keep N MSBs of the accumulator, 'auto' (per TLU, smallest N within "
-                  "--rounding-tolerance) or 'none'")
-      ->default_str(args.rounding);
+                  "--rounding-tolerance) or 'none' (refuse TLUs wider than a PBS)")
+      ->default_str("auto when a TLU is wider than 8 bits, else none");
   sub->add_option("--rounding-mode", args.mode,
                   "approximate (the PBS drops the low bits for free, off by one step sometimes) | exact (round half up, "
                   "bit-exact: 1-2 extra KS+PBS per element and dropped-bit chunk, quieter parameters)")
@@ -43,14 +43,16 @@ inline void apply_rounding_options(const RoundingArgs& args, const std::string& 
   if (!std::isfinite(args.tolerance_points) || args.tolerance_points < 0 || args.tolerance_points >= 99)
     throw Error(command + ": --rounding-tolerance " + std::to_string(args.tolerance_points) +
                 ": expected accuracy points in [0, 99)");
-  if (args.rounding != "auto" && args.tolerance_points != RoundingArgs{}.tolerance_points)
+  if (args.rounding != "auto" && !args.rounding.empty() && args.tolerance_points != RoundingArgs{}.tolerance_points)
     throw Error(command + ": --rounding-tolerance only applies to --rounding auto (got --rounding " + args.rounding +
                 ")");
+  options.auto_tolerance = args.tolerance_points / 100.0;
+  options.calibration_labels = calibration_labels;
   if (args.rounding == "auto") {
     options.rounding_auto = true;
-    options.auto_tolerance = args.tolerance_points / 100.0;
-    options.calibration_labels = calibration_labels;
-  } else if (args.rounding != "none") {
+  } else if (args.rounding == "none") {
+    options.auto_rounding_when_too_wide = false;
+  } else if (!args.rounding.empty()) {
     size_t used = 0;
     int bits = 0;
     try {
