@@ -76,6 +76,15 @@ struct CompileOptions {
   std::string parameter_set;      // force a named set (e.g. "CONCRETE_P4_128"); empty: choose
   bool allow_toy_parameters = false;  // tests only: accept TOY_* in parameter_set
   int threads = 0;                // threads assumed by the latency estimate (0: this machine's pool)
+  // Automatic bit allocation (compile() of a FloatModel, when auto rounding runs): besides the kept bits per TLU,
+  // search the weight bits (ptq.n_bits.weights down to min_weight_bits) and, with allocate_weight_scales, both
+  // weight scale granularities; keep the candidate of lowest estimated latency whose rounded circuit stays within
+  // auto_tolerance of the UNROUNDED ptq model (the options' own n_bits and granularity) on the calibration
+  // samples. Fewer weight bits shrink the weight 2-norms and with them the parameter set (CompileReport::allocation
+  // lists what was tried). false (the CLI's --n-bits / --n-bits-weights / --per-channel / --per-tensor): ptq as given.
+  bool allocate_bits = true;
+  int min_weight_bits = 3;
+  bool allocate_weight_scales = true;
   // Predict the compiled circuit's accuracy: simulate it (sampled noise, seed 1) on the calibration samples
   // the rounding search uses (CompileReport::predicted_*). Costs one simulated pass over those samples.
   bool predict_accuracy = true;
@@ -95,6 +104,21 @@ struct CompileTluReport {
   std::vector<uint32_t> exact_chunk_bits;
 };
 
+// One candidate of the automatic bit allocation (CompileOptions::allocate_bits).
+struct CompileAllocationRow {
+  int weight_bits = 0;
+  bool per_channel = true;
+  bool accepted = false;       // within the tolerance on the screening samples, and compilable
+  bool chosen = false;
+  double score = 0;            // calibration accuracy (labels) or agreement with the baseline, rounded circuit
+  uint32_t max_precision = 0;  // largest PBS precision after the global-cap rounding
+  int64_t pbs_count = 0;
+  double log2_norm2 = 0;
+  std::string params_name;
+  double estimated_latency_ms = 0;
+  std::string why;             // rejected: the reason
+};
+
 struct CompileReport {
   std::vector<std::string> notes;  // choices made for the user (e.g. rounding auto because a TLU was too wide)
   std::string quantization;       // e.g. "8/8/8 bits (inputs/weights/activations), per-channel weights"
@@ -109,12 +133,17 @@ struct CompileReport {
   double auto_reference_accuracy = 0;  // auto, "accuracy": unrounded model on the search samples
   double auto_accuracy = 0;            // auto, "accuracy": the chosen rounding on the same samples
   int64_t auto_samples = 0;            // auto: calibration samples the search ran on
-  // The compiled circuit simulated (noise sampled, seed 1) on the first predict_samples calibration samples,
-  // against the unrounded quantized model on the same samples: the predicted FHE accuracy and rounding loss
+  bool auto_within_tolerance = false;  // auto: the choice meets auto_tolerance (false: even 8 kept bits do not)
+  // The compiled circuit simulated (noise sampled, seed 1) on the LAST predict_samples calibration samples,
+  // against the unrounded quantized model (options' n_bits) on the same samples: the predicted FHE accuracy and rounding loss
   // (with labels), or agreement (without). predict_samples = 0: no prediction (no calibration data).
+  // Automatic bit allocation: every candidate tried (screening on allocation_samples calibration samples, the
+  // rounding search's global cap only), in the order tried. Empty: no allocation ran.
+  std::vector<CompileAllocationRow> allocation;
+  int64_t allocation_samples = 0;
   int64_t predict_samples = 0;
   bool predicted_by_accuracy = false;
-  double predicted_reference_accuracy = 0;  // unrounded quantized model
+  double predicted_reference_accuracy = 0;  // unrounded quantized model at the options' n_bits (the baseline)
   double predicted_accuracy = 0;            // the circuit, simulated
   double predicted_agreement = 0;           // argmax agreement of the simulated circuit with the unrounded model
   double predicted_rounding_loss() const { return predicted_reference_accuracy - predicted_accuracy; }

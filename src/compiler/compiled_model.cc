@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "compiler/bit_allocation.h"
 #include "compiler/compile_circuit.h"
+#include "compiler/compile_plan.h"
 #include "compiler/rounding_search.h"
 #include "compiler/simulate.h"
 #include "compiler/tlu_rounding.h"
@@ -64,17 +66,6 @@ CompileReport make_report(const compiler::FheCircuit& c, const quant::IntegerGra
   return r;
 }
 
-// The widest PBS index a TLU of the circuit would read with the options' rounding (none, here: the calibrated
-// windows only), i.e. what compile_circuit refuses above kMaxPbsPrecision.
-int widest_unrounded_tlu(const quant::QuantizedNetwork& network, const compiler::CircuitOptions& co) {
-  const quant::IntegerGraph graph =
-      compiler::rounded_circuit_graph(network.graph, network.observed, co.window_margin, {}, co.rounding_mode);
-  int widest = 0;
-  for (size_t i : compiler::tlu_op_indices(graph))
-    widest = std::max(widest, compiler::tlu_precision(std::get<quant::TluOp>(graph.ops[i])));
-  return widest;
-}
-
 std::string describe_quantization(const PtqOptions& o) {
   return std::to_string(o.n_bits.inputs) + "/" + std::to_string(o.n_bits.weights) + "/" +
          std::to_string(o.n_bits.activations) + " bits (inputs/weights/activations), " +
@@ -83,15 +74,16 @@ std::string describe_quantization(const PtqOptions& o) {
 
 // Simulates the compiled circuit on the LAST `n` calibration samples (disjoint from the first calib_size ones
 // that fitted the ranges and from the search's first ones whenever the set is large enough), against the
-// unrounded quantized model on the same samples.
-void predict_accuracy(const QuantizedModel& q, const compiler::FheCircuit& circuit, const FloatTensor& calibration,
-                      const std::vector<int64_t>& labels, int64_t n, CompileReport& report) {
+// unrounded `baseline` model (the options' n_bits) on the same samples.
+void predict_accuracy(const QuantizedModel& q, const QuantizedModel& baseline, const compiler::FheCircuit& circuit,
+                      const FloatTensor& calibration, const std::vector<int64_t>& labels, int64_t n,
+                      CompileReport& report) {
   const int64_t end = calibration.dim(0), begin = end - n;
   const IntTensor codes = q.quantize_input(slice_batch(calibration, begin, end));
   compiler::SimulateOptions so;
   so.seed = 1;
   const FloatTensor simulated = q.dequantize_output(compiler::run_circuit_simulate(circuit, codes, so, nullptr));
-  const FloatTensor unrounded = q.dequantize_output(q.run_clear(codes));
+  const FloatTensor unrounded = baseline.dequantize_output(baseline.run_clear(codes));
   report.predict_samples = n;
   report.predicted_agreement = argmax_agreement(simulated, unrounded);
   report.predicted_by_accuracy = !labels.empty();
@@ -102,63 +94,46 @@ void predict_accuracy(const QuantizedModel& q, const compiler::FheCircuit& circu
   }
 }
 
-CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration, const CompileOptions& options,
-                                std::chrono::steady_clock::time_point start) {
-  compiler::CircuitOptions co;
-  co.rounding_bits = options.rounding_bits;
-  co.tlu_rounding_bits = options.tlu_rounding_bits;
-  co.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? quant::RoundingMode::kExact
-                                                                      : quant::RoundingMode::kApproximate;
-  co.p_error = options.p_error;
-  co.global_p_error = options.global_p_error;
-  co.input_on_small_key = options.input_on_small_key;
-  co.compress_output = options.compress_output;
-  co.output_decoding = options.output_decoding == FheOutputDecoding::kRequireExact
-                           ? compiler::CircuitOptions::OutputDecoding::kRequireExact
-                       : options.output_decoding == FheOutputDecoding::kBounded
-                           ? compiler::CircuitOptions::OutputDecoding::kBounded
-                           : compiler::CircuitOptions::OutputDecoding::kPreferExact;
-  co.threads = options.threads;
-  co.output_noise_bits = options.output_noise_bits;
-  co.window_margin = options.window_margin;
-  co.tolerate_off_by_one = options.tolerate_off_by_one;
-  if (!options.parameter_set.empty())
-    co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
-  const bool rounding_given = options.rounding_auto || options.rounding_bits > 0 || !options.tlu_rounding_bits.empty();
-  std::vector<std::string> notes;
-  bool run_auto = options.rounding_auto;
-  if (!rounding_given && options.auto_rounding_when_too_wide) {
-    const int widest = widest_unrounded_tlu(q.network(), co);
-    if (widest > compiler::kMaxPbsPrecision) {
-      run_auto = true;
-      notes.push_back("rounding auto: a TLU reads a " + std::to_string(widest) + "-bit accumulator and a PBS takes at most " +
-                      std::to_string(compiler::kMaxPbsPrecision) + " bits (--rounding none to refuse instead)");
-    }
-  }
+// `baseline`: the model auto rounding's tolerance and the prediction are measured against (null: q itself).
+// `allocation`: the bit allocation that chose q (reported), if any.
+// Screening many candidates on the same samples favours the ones whose loss there is luckily small; the held-back
+// samples of the prediction (never searched on) catch that: a candidate whose simulated loss there exceeds the
+// tolerance by more than two sampling σ of a paired accuracy difference (σ² ≈ disagreement / n) is passed over.
+double held_back_limit(const CompileReport& r, double tolerance) {
+  const double n = static_cast<double>(std::max<int64_t>(r.predict_samples, 1));
+  return tolerance + 2.0 * std::sqrt(std::max(1.0 - r.predicted_agreement, 1.0 / n) / n);
+}
+
+// `notes`: lines for CompileReport::notes decided by the caller.
+CompiledModel compile_quantized(QuantizedModel q, const QuantizedModel* baseline, const FloatTensor& calibration,
+                                const CompileOptions& options, std::chrono::steady_clock::time_point start,
+                                const compiler::BitAllocation* allocation = nullptr,
+                                std::vector<std::string> notes = {}) {
+  if (!baseline) baseline = &q;
+  compiler::CircuitOptions co = compiler::circuit_options(options);
   FHEQ_REQUIRE(options.calibration_labels.empty() ||
                    static_cast<int64_t>(options.calibration_labels.size()) == calibration.dim(0),
                "calibration labels: ", options.calibration_labels.size(), " labels for ",
                calibration.rank() >= 1 ? calibration.dim(0) : 0, " calibration samples");
-  // The search's sample count also sizes the prediction (both are one clear/simulated pass over them).
-  const int64_t budget_samples =
-      calibration.rank() >= 1 && calibration.dim(0) > 0
-          ? std::min(compiler::auto_search_samples(q.network().graph, std::max<int64_t>(options.auto_samples, 1)),
-                     calibration.dim(0))
-          : 0;
+  std::string note;
+  const bool run_auto = compiler::runs_auto_rounding(q.network(), options, &note);
+  const int64_t samples = compiler::search_sample_count(q.network(), calibration, options);
   compiler::RoundingSearchResult found;  // untouched (agreement 1) without auto rounding
   if (run_auto) {
     FHEQ_REQUIRE(options.auto_samples > 0, "--rounding auto: auto_samples = ", options.auto_samples, " must be > 0");
-    FHEQ_REQUIRE(budget_samples > 0, "--rounding auto: calibration data is empty");
-    const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, budget_samples));
+    FHEQ_REQUIRE(samples > 0, "--rounding auto: calibration data is empty");
+    const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, samples));
     const std::vector<int64_t> labels(options.calibration_labels.begin(),
                                       options.calibration_labels.begin() +
-                                          (options.calibration_labels.empty() ? 0 : budget_samples));
+                                          (options.calibration_labels.empty() ? 0 : samples));
+    const FloatTensor reference = compiler::unrounded_outputs(baseline->network(), codes);
     found = compiler::search_rounding(q.network(), codes, &labels, options.auto_tolerance, co.rounding_mode,
-                                      co.window_margin);
+                                      co.window_margin, 40, &reference);
     co.tlu_rounding_bits = found.keep_bits;
   }
   auto circuit = std::make_shared<compiler::FheCircuit>(compiler::compile_circuit(q.network(), co));
   CompileReport report = make_report(*circuit, q.network().graph);
+  if (!note.empty()) notes.insert(notes.begin(), note);
   report.notes = std::move(notes);
   report.quantization = describe_quantization(q.options());
   report.rounding = run_auto ? "auto" : options.rounding_bits > 0 ? std::to_string(options.rounding_bits) : "none";
@@ -170,9 +145,15 @@ CompiledModel compile_quantized(QuantizedModel q, const FloatTensor& calibration
     report.auto_criterion = found.by_accuracy ? "accuracy" : "agreement";
     report.auto_reference_accuracy = found.reference_accuracy;
     report.auto_accuracy = found.accuracy;
-    report.auto_samples = budget_samples;
+    report.auto_samples = samples;
+    report.auto_within_tolerance = found.met;
   }
-  if (options.predict_accuracy && budget_samples > 0) predict_accuracy(q, *circuit, calibration, options.calibration_labels, budget_samples, report);
+  if (allocation) {
+    for (const compiler::AllocationCandidate& c : allocation->tried) report.allocation.push_back(c.row);
+    report.allocation_samples = allocation->samples;
+  }
+  if (options.predict_accuracy && samples > 0)
+    predict_accuracy(q, *baseline, *circuit, calibration, options.calibration_labels, samples, report);
   report.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return CompiledModel(std::move(q), std::move(circuit), options, std::move(report));
 }
@@ -187,13 +168,48 @@ std::string fmt_p(double p) {
 }  // namespace
 
 CompiledModel compile(const QuantizedModel& quantized, const FloatTensor& calibration, const CompileOptions& options) {
-  return compile_quantized(quantized, calibration, options, std::chrono::steady_clock::now());
+  return compile_quantized(quantized, nullptr, calibration, options, std::chrono::steady_clock::now());
 }
 
 CompiledModel compile(const FloatModel& model, const FloatTensor& calibration, const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   FHEQ_REQUIRE(options.ptq.rounding_bits == 0, "CompileOptions: set rounding_bits / rounding_auto, not ptq.rounding_bits");
-  return compile_quantized(quantize(model, calibration, options.ptq), calibration, options, start);
+  QuantizedModel baseline = quantize(model, calibration, options.ptq);
+  std::string note;
+  if (!options.allocate_bits || !compiler::runs_auto_rounding(baseline.network(), options, &note))
+    return compile_quantized(std::move(baseline), nullptr, calibration, options, start);
+  compiler::BitAllocation allocation = compiler::allocate_bits(model, baseline, calibration, options);
+  const std::vector<size_t> order = compiler::by_latency(allocation);
+  // Cheapest first; the full search (all its samples, per-TLU step) confirms the tolerance the screening saw.
+  for (size_t i : order) {
+    compiler::AllocationCandidate& c = allocation.tried[i];
+    CompileOptions chosen = options;
+    chosen.ptq = c.ptq;
+    chosen.rounding_auto = true;  // a candidate narrow enough for a PBS still gets its rounding searched
+    c.row.chosen = true;
+    std::vector<std::string> notes;
+    if (!note.empty()) notes.push_back(note);
+    notes.push_back("bit allocation: " + std::to_string(c.ptq.n_bits.weights) + "-bit " +
+                    (c.ptq.per_channel ? "per-channel" : "per-tensor") + " weights, the lowest estimated latency of " +
+                    std::to_string(allocation.tried.size()) + " candidates within the tolerance (" +
+                    "--n-bits-weights / --per-channel / --per-tensor fix them)");
+    CompiledModel compiled =
+        compile_quantized(*c.model, &baseline, calibration, chosen, start, &allocation, std::move(notes));
+    const CompileReport& r = compiled.report();
+    if (!r.auto_within_tolerance) {
+      c.row.why = "out of tolerance on the full search samples";
+    } else if (const double limit = held_back_limit(r, options.auto_tolerance);
+               r.predicted_by_accuracy && r.predicted_rounding_loss() > limit) {
+      std::ostringstream why;
+      why << std::fixed << std::setprecision(2) << "loses " << 100 * r.predicted_rounding_loss()
+          << " points on held-back samples (> " << 100 * limit << ")";
+      c.row.why = why.str();
+    } else {
+      return compiled;
+    }
+    c.row.chosen = false;
+  }
+  return compile_quantized(std::move(baseline), nullptr, calibration, options, start, &allocation);
 }
 
 CompiledModel::CompiledModel(QuantizedModel quantized, std::shared_ptr<const compiler::FheCircuit> circuit,
@@ -248,6 +264,24 @@ std::string CompileReport::to_text() const {
       << " calibration samples)";
   }
   o << "\n";
+  if (!allocation.empty()) {
+    o << "bit allocation  " << allocation.size() << " candidates on " << allocation_samples
+      << " calibration samples (rounding: global cap only; score against the unrounded baseline)\n";
+    o << "  " << std::left << std::setw(13) << "weights" << std::right << std::setw(8) << "score" << std::setw(4) << "P"
+      << std::setw(8) << "PBS" << std::setw(9) << "log2|w|" << std::setw(12) << "est. ms" << "  parameters\n";
+    for (const CompileAllocationRow& a : allocation) {
+      o << (a.chosen ? "* " : "  ") << std::left << std::setw(13)
+        << (std::to_string(a.weight_bits) + (a.per_channel ? "b channel" : "b tensor")) << std::right << std::fixed
+        << std::setprecision(4) << std::setw(8) << a.score;
+      if (a.accepted)
+        o << std::setw(4) << a.max_precision << std::setw(8) << a.pbs_count << std::setprecision(2) << std::setw(9)
+          << a.log2_norm2 << std::setprecision(1) << std::setw(12) << a.estimated_latency_ms << "  " << a.params_name
+          << (a.why.empty() ? "" : "; passed over: " + a.why);
+      else
+        o << "  rejected: " << a.why;
+      o << std::defaultfloat << "\n";
+    }
+  }
   if (predict_samples > 0) {
     o << "predicted       " << std::fixed << std::setprecision(4);
     if (predicted_by_accuracy)
@@ -292,6 +326,15 @@ std::string CompileReport::to_json() const {
   j["notes"] = notes;
   j["quantization"] = quantization;
   j["rounding"] = rounding;
+  if (!allocation.empty()) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const CompileAllocationRow& a : allocation)
+      rows.push_back({{"weight_bits", a.weight_bits}, {"per_channel", a.per_channel}, {"accepted", a.accepted},
+                      {"chosen", a.chosen}, {"score", a.score}, {"max_precision", a.max_precision},
+                      {"pbs_count", a.pbs_count}, {"log2_norm2", a.log2_norm2}, {"params", a.params_name},
+                      {"estimated_latency_ms", a.estimated_latency_ms}, {"why", a.why}});
+    j["allocation"] = {{"samples", allocation_samples}, {"candidates", rows}};
+  }
   if (predict_samples > 0) {
     j["prediction"] = {{"samples", predict_samples}, {"agreement", predicted_agreement}};
     if (predicted_by_accuracy) {
@@ -308,6 +351,7 @@ std::string CompileReport::to_json() const {
     j["auto_reference_accuracy"] = auto_reference_accuracy;
     j["auto_accuracy"] = auto_accuracy;
     j["auto_samples"] = auto_samples;
+    j["auto_within_tolerance"] = auto_within_tolerance;
   }
   j["pbs_count"] = pbs_count;
   j["keyswitch_count"] = keyswitch_count;

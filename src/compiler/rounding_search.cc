@@ -53,10 +53,7 @@ int64_t auto_search_samples(const quant::IntegerGraph& graph, int64_t max_sample
   return std::min(max_samples, std::max(kAutoSearchMinSamples, affordable));
 }
 
-double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTensor& reference,
-                        const IntTensor& candidate) {
-  const FloatTensor ref = quant::dequantize_output(dequantizer, reference);
-  const FloatTensor got = quant::dequantize_output(dequantizer, candidate);
+double output_agreement(const FloatTensor& ref, const FloatTensor& got) {
   const int64_t batch = ref.dim(0);
   if (batch == 0) return 1.0;
   const int64_t per = ref.size() / batch;
@@ -74,14 +71,10 @@ double output_agreement(const quant::OutputDequantizer& dequantizer, const IntTe
   return static_cast<double>(agree) / static_cast<double>(batch);
 }
 
-double output_accuracy(const quant::OutputDequantizer& dequantizer, const IntTensor& outputs,
-                       const std::vector<int64_t>& labels) {
-  return top1_accuracy(quant::dequantize_output(dequantizer, outputs), labels);
-}
-
 RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, const IntTensor& codes,
                                      const std::vector<int64_t>* labels, double tolerance, quant::RoundingMode mode,
-                                     double window_margin, int max_evaluations) {
+                                     double window_margin, int max_evaluations, const FloatTensor* baseline,
+                                     int first_cap) {
   FHEQ_REQUIRE(tolerance >= 0 && tolerance < 1, "--rounding auto: tolerance ", tolerance, " outside [0, 1)");
   const bool by_accuracy = labels != nullptr && !labels->empty();
   FHEQ_REQUIRE(!by_accuracy || static_cast<int64_t>(labels->size()) == codes.dim(0), "--rounding auto: ",
@@ -91,16 +84,21 @@ RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, con
   std::vector<int> full(tlus.size());
   for (size_t i = 0; i < tlus.size(); ++i)
     full[i] = std::max(1, tlu_accumulator_bits(std::get<quant::TluOp>(windowed.ops[tlus[i]])));
-  const IntTensor reference = quant::run_integer_graph(network.graph, codes);
+  const FloatTensor reference = baseline ? *baseline
+                                         : quant::dequantize_output(network.output,
+                                                                    quant::run_integer_graph(network.graph, codes));
+  FHEQ_REQUIRE(reference.rank() >= 1 && reference.dim(0) == codes.dim(0), "--rounding auto: baseline outputs for ",
+               reference.rank() >= 1 ? reference.dim(0) : 0, " samples, ", codes.dim(0), " calibration samples");
   RoundingSearchResult result;
   result.by_accuracy = by_accuracy;
-  if (by_accuracy) result.reference_accuracy = output_accuracy(network.output, reference, *labels);
+  if (by_accuracy) result.reference_accuracy = top1_accuracy(reference, *labels);
   // The score compared with `needed`: accuracy with labels, agreement without. Both are recorded.
   auto evaluate = [&](const std::vector<int>& keep) {
     ++result.evaluations;
-    const IntTensor rounded = run_rounded(network, window_margin, keep, mode, codes);
-    const double agreement = output_agreement(network.output, reference, rounded);
-    const double accuracy = by_accuracy ? output_accuracy(network.output, rounded, *labels) : 0.0;
+    const FloatTensor rounded =
+        quant::dequantize_output(network.output, run_rounded(network, window_margin, keep, mode, codes));
+    const double agreement = output_agreement(reference, rounded);
+    const double accuracy = by_accuracy ? top1_accuracy(rounded, *labels) : 0.0;
     return std::pair<double, double>{by_accuracy ? accuracy : agreement, agreement};
   };
   auto accept = [&](const std::pair<double, double>& score) {
@@ -108,21 +106,34 @@ RoundingSearchResult search_rounding(const quant::QuantizedNetwork& network, con
     if (by_accuracy) result.accuracy = score.first;
   };
   const double needed = by_accuracy ? result.reference_accuracy - tolerance : 1.0 - tolerance;
-  // 1. Global cap.
+  // 1. Global cap: the smallest P that passes (scores grow with P), scanned from first_cap down, or up.
   std::vector<int> keep(tlus.size());
-  for (int cap = 1; cap <= kMaxPbsPrecision; ++cap) {
-    for (size_t i = 0; i < tlus.size(); ++i) keep[i] = std::min(full[i], cap);
-    result.global_cap = cap;
-    const auto score = evaluate(keep);
-    accept(score);
-    if (score.first >= needed) break;
+  auto capped = [&](int cap) {
+    std::vector<int> k(tlus.size());
+    for (size_t i = 0; i < tlus.size(); ++i) k[i] = std::min(full[i], cap);
+    return k;
+  };
+  int cap = std::clamp(first_cap, 1, kMaxPbsPrecision);
+  auto score = evaluate(capped(cap));
+  if (score.first >= needed) {
+    while (cap > 1) {
+      const auto lower = evaluate(capped(cap - 1));
+      if (lower.first < needed) break;
+      --cap, score = lower;
+    }
+  } else {
+    while (cap < kMaxPbsPrecision && score.first < needed) score = evaluate(capped(++cap));
   }
+  keep = capped(cap);
+  result.global_cap = cap;
+  result.met = score.first >= needed;
+  accept(score);
   // 2. Per TLU, widest first.
   std::vector<size_t> order(tlus.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keep[a] > keep[b]; });
   for (size_t i : order) {
-    while (keep[i] > 1 && result.evaluations < max_evaluations) {
+    while (result.met && keep[i] > 1 && result.evaluations < max_evaluations) {
       std::vector<int> trial = keep;
       --trial[i];
       const auto score = evaluate(trial);

@@ -21,6 +21,8 @@ struct ClearRunOptions {
 // are empty tensors. Throws fheq::Error when the input shape does not match the graph input.
 std::vector<IntTensor> run_integer_graph_all(const IntegerGraph& graph, const IntTensor& input,
                                              const ClearRunOptions& options = {});
+// Runs kClearRunChunkSamples samples at a time (same result as one batch: every op is per sample).
+inline constexpr int64_t kClearRunChunkSamples = 256;
 IntTensor run_integer_graph(const IntegerGraph& graph, const IntTensor& input, const ClearRunOptions& options = {});
 // Computes one op from the values it reads (all already in `values`), storing its output in `values`.
 void run_integer_op(const IntegerGraph& graph, const IntOp& op, std::vector<IntTensor>& values,

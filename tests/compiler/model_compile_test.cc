@@ -41,7 +41,7 @@ TEST(ModelCompile, DigitsMlpWithoutRoundingRefusedWithAClearErrorOnlyWhenAutoIsO
   // Defaults: the 8-bit model's accumulators are wider than a PBS takes, so auto rounding runs and says so.
   const CompiledModel c = compile(model, train.x, CompileOptions{});
   ASSERT_EQ(c.report().rounding, "auto");
-  ASSERT_EQ(c.report().notes.size(), 1u);
+  ASSERT_GE(c.report().notes.size(), 1u);  // then the bit allocation's choice
   EXPECT_NE(c.report().notes[0].find("rounding auto"), std::string::npos) << c.report().notes[0];
   EXPECT_LE(c.report().max_precision, 8u);
   // Explicit rounding keeps its meaning: no note, the asked bits.

@@ -5,7 +5,8 @@
 // search, which ran a different graph, saw none. Checked here against independent references:
 //   - the compiled circuit's clear run equals the integer graph the search evaluates, recomputed here;
 //   - every TLU reads its input at the resolution the search chose (PBS index bits = kept bits);
-//   - held-out test accuracy of the circuit (clear and simulated) stays near the unrounded quantized model;
+//   - the bit allocation chose the cheapest accepted candidate, within tolerance of the default 8-bit model;
+//   - held-out test accuracy of the circuit (clear and simulated) stays near the unrounded 8-bit model;
 //   - the report's predicted rounding loss is near the loss measured on the test images.
 #include <gtest/gtest.h>
 
@@ -55,9 +56,36 @@ TEST(UserCnnRounding, DefaultOptionsCompileTheCircuitTheSearchEvaluated) {
   const CompileReport& r = c.report();
   std::cout << r.to_text();
   ASSERT_EQ(r.rounding, "auto");
-  ASSERT_EQ(r.notes.size(), 1u);
+  ASSERT_EQ(r.notes.size(), 2u);
   EXPECT_NE(r.notes[0].find("rounding auto"), std::string::npos) << r.notes[0];
-  EXPECT_NE(r.quantization.find("per-channel"), std::string::npos) << r.quantization;
+  EXPECT_NE(r.notes[1].find("bit allocation"), std::string::npos) << r.notes[1];
+  EXPECT_TRUE(r.auto_within_tolerance);
+
+  // 0. Bit allocation: the chosen candidate is the accepted one of lowest estimated latency, it is what was
+  //    compiled, and its rounded circuit meets the tolerance against the UNROUNDED default 8-bit model on the
+  //    search samples (both recomputed here from public predictions).
+  const CompileAllocationRow* chosen = nullptr;
+  double cheapest = 1e300;
+  for (const CompileAllocationRow& a : r.allocation) {
+    if (a.chosen) chosen = &a;
+    if (a.accepted) cheapest = std::min(cheapest, a.estimated_latency_ms);
+  }
+  ASSERT_NE(chosen, nullptr);
+  // Cheaper accepted candidates were passed over only with a reason (their held-back loss).
+  for (const CompileAllocationRow& a : r.allocation) {
+    if (a.accepted && a.estimated_latency_ms < chosen->estimated_latency_ms) {
+      EXPECT_FALSE(a.why.empty()) << a.weight_bits << "-bit candidate passed over without a reason";
+    }
+  }
+  EXPECT_GE(chosen->estimated_latency_ms, cheapest);
+  EXPECT_EQ(c.options().ptq.n_bits.weights, chosen->weight_bits);
+  EXPECT_EQ(c.options().ptq.per_channel, chosen->per_channel);
+  const FloatTensor searched_x = slice_batch(f->train.x, 0, r.auto_samples);
+  const QuantizedModel baseline = quantize(f->model, f->train.x, PtqOptions{});
+  const double baseline_acc = top1_accuracy(baseline.predict(searched_x), {f->train.y.begin(), f->train.y.begin() + r.auto_samples});
+  const double chosen_acc = top1_accuracy(c.predict_clear(searched_x), {f->train.y.begin(), f->train.y.begin() + r.auto_samples});
+  EXPECT_NEAR(r.auto_reference_accuracy, baseline_acc, 1e-12);
+  EXPECT_GE(chosen_acc, baseline_acc - options.auto_tolerance - 1e-12);
 
   // 1. The circuit runs the search's graph: recompute it from the network and the reported kept bits.
   const quant::IntegerGraph searched = compiler::rounded_circuit_graph(
@@ -87,15 +115,17 @@ TEST(UserCnnRounding, DefaultOptionsCompileTheCircuitTheSearchEvaluated) {
     EXPECT_EQ(compiler::read_log2_delta(t) + t.rounding_shift + t.precision, 63u) << "TLU " << i;
   }
 
-  // 3. Held-out accuracy: rounding costs at most 2 points on test images (the collapse cost 30).
-  const double unrounded = top1_accuracy(c.quantized().predict(f->test.x), f->test.y);
+  // 3. Held-out accuracy: allocation + rounding cost at most 3 points on these 1000 test images (the target is
+  //    2 on the full test set, bench/zoo.sh; a 1000-image accuracy difference has σ ≈ 0.8 point; the collapse
+  //    cost 30).
+  const double unrounded = top1_accuracy(baseline.predict(f->test.x), f->test.y);  // default 8-bit, unrounded
   const double clear = top1_accuracy(c.dequantize_output(circuit_clear), f->test.y);
   const double simulated = top1_accuracy(c.predict_simulate(f->test.x, 1), f->test.y);
   std::cout << "test (" << kTestSamples << "): unrounded " << unrounded << ", circuit clear " << clear
             << ", simulated " << simulated << "; predicted rounding loss " << r.predicted_rounding_loss()
             << " on " << r.predict_samples << " held-back calibration samples\n";
-  EXPECT_GE(clear, unrounded - 0.02);
-  EXPECT_GE(simulated, unrounded - 0.02);
+  EXPECT_GE(clear, unrounded - 0.03);
+  EXPECT_GE(simulated, unrounded - 0.03);
 
   // 4. The prediction, on training images it did not calibrate or search on, is near the test loss (within
   //    ~2.5 sampling σ of the difference of two 1000-sample accuracy differences).

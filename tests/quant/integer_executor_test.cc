@@ -31,6 +31,19 @@ TEST(IntegerExecutor, FastEqualsReferenceOnRandomGraphs) {
   }
 }
 
+TEST(IntegerExecutor, ChunkedBatchEqualsTheReferenceOnEverySample) {
+  // More samples than one chunk, and a count that leaves a partial last chunk.
+  std::mt19937_64 rng(test_seed("IntegerExecutor.ChunkedBatchEqualsTheReferenceOnEverySample"));
+  for (int trial = 0; trial < 8; ++trial) {
+    const IntegerGraph g = random_integer_graph(rng);
+    const IntTensor x = random_input(g, 2 * kClearRunChunkSamples + 37, rng, -20, 20);
+    const IntTensor chunked = run_integer_graph(g, x);
+    const IntTensor ref = run_integer_graph_ref(g, x);
+    ASSERT_EQ(chunked.shape, ref.shape) << "trial " << trial;
+    ASSERT_EQ(chunked.data, ref.data) << "trial " << trial;
+  }
+}
+
 TEST(IntegerExecutor, DenseMatchesSchoolbookProduct) {
   // Independent of both executors: y = W·x + b written out by hand for a 2×3 matrix.
   IntegerGraph g;

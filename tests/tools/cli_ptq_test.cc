@@ -111,8 +111,9 @@ TEST(CliPtq, EvalDefaultsRoundAutomaticallyAndSaySo) {
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["per_channel"].get<bool>(), true);
   EXPECT_EQ(j["compile"]["rounding"].get<std::string>(), "auto");
-  ASSERT_EQ(j["compile"]["notes"].size(), 1u);
-  EXPECT_NE(j["compile"]["quantization"].get<std::string>().find("per-channel"), std::string::npos);
+  ASSERT_EQ(j["compile"]["notes"].size(), 2u);  // auto rounding, then the bit allocation's choice
+  EXPECT_GT(j["compile"]["allocation"]["candidates"].size(), 1u);
+
   // The prediction is there, and the measured loss is the quantized-minus-FHE accuracy on the same samples.
   EXPECT_TRUE(j["compile"]["prediction"].contains("rounding_loss"));
   EXPECT_NEAR(j["rounding_loss_points"].get<double>(),
@@ -121,6 +122,7 @@ TEST(CliPtq, EvalDefaultsRoundAutomaticallyAndSaySo) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("note: rounding auto"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("per-tensor weights"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("bit allocation"), std::string::npos) << "--per-tensor fixes the weights: " << text.out;
   // Explicit --rounding none keeps its meaning: refused, one line naming the option.
   expect_one_line_error(run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear --rounding none"),
                         "--rounding");

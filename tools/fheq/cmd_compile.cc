@@ -7,7 +7,7 @@
 #include <string>
 
 #include "command.h"
-#include "weight_scale_option.h"
+#include "quantization_options.h"
 #include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
@@ -22,6 +22,7 @@ struct CompileArgs {
   int64_t calib_size = 1000;
   double p_error = 0, global_p_error = 0;
   bool per_channel = true, big_key_inputs = false, json = false;
+  bool bits_fixed = false;  // --n-bits* or a weight scale flag given: no automatic bit allocation
 };
 
 void run_compile(const CompileArgs& a) {
@@ -33,6 +34,7 @@ void run_compile(const CompileArgs& a) {
   if (a.bits_weights) o.ptq.n_bits.weights = a.bits_weights;
   if (a.bits_activations) o.ptq.n_bits.activations = a.bits_activations;
   o.ptq.per_channel = a.per_channel;
+  o.allocate_bits = !a.bits_fixed;
   o.ptq.calib_size = a.calib_size;
   if (a.p_error > 0) o.p_error = a.p_error;
   o.global_p_error = a.global_p_error;
@@ -75,7 +77,10 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_flag("--big-key-inputs", args->big_key_inputs, "encrypt inputs under the big key (default: small key)");
   sub->add_flag("--json", args->json, "print the compile report as JSON");
   sub->add_option("-o,--output", args->output, "artifact directory")->required();
-  sub->callback([args] { run_compile(*args); });
+  sub->callback([args, sub] {
+    args->bits_fixed = bits_fixed_by_user(sub);
+    run_compile(*args);
+  });
 });
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "command.h"
+#include "quantization_options.h"
 #include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
@@ -87,6 +88,7 @@ struct EncryptedDemoArgs {
   // -1: 3 for the embedded fmnist_mlp_fhe (trained on fheq's 3-bit per-tensor weight grid), else --n-bits.
   int weight_bits = -1;
   int64_t count = 10, simulate_count = 10000;
+  bool bits_fixed = false;  // --n-bits / --n-bits-weights given: no automatic bit allocation
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -117,6 +119,7 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
   const int weight_bits = a.weight_bits > 0 ? a.weight_bits : (a.weight_bits < 0 && embedded ? 3 : a.n_bits);
   options.ptq.n_bits.weights = weight_bits;
   options.ptq.per_channel = !embedded;  // the embedded model was trained on a per-tensor weight grid
+  options.allocate_bits = !embedded && !a.bits_fixed;
   RoundingArgs rounding = a.rounding;
   if (embedded && rounding.rounding.empty()) rounding.rounding = "4";
   apply_rounding_options(rounding, "demo", options, train.y);
@@ -183,7 +186,8 @@ const CommandRegistration registration([](CLI::App& app) {
   add_rounding_options(sub, args->rounding);
   sub->add_option("--count", args->count, "images to encrypt (default 10)");
   sub->add_option("--simulate-count", args->simulate_count, "images for the float/clear/simulated accuracy (default 10000)");
-  sub->callback([args] {
+  sub->callback([args, sub] {
+    args->bits_fixed = bits_fixed_by_user(sub);
     if (args->ptq)
       run_demo();
     else

@@ -15,7 +15,7 @@
 #include <filesystem>
 
 #include "command.h"
-#include "weight_scale_option.h"
+#include "quantization_options.h"
 #include "rounding_options.h"
 #include "fheq/compiler.h"
 #include "fheq/fheq.h"
@@ -33,6 +33,7 @@ struct EvalArgs {
   int bits_inputs = 0, bits_weights = 0, bits_activations = 0, bits_outputs = 0;
   std::string calibration = "minmax";
   bool per_channel = true;
+  bool bits_fixed = false;  // --n-bits* or a weight scale flag given: no automatic bit allocation
   int64_t calib_size = 1000;
   int rounding_bits = 0;
   int64_t limit = 0;
@@ -61,6 +62,7 @@ FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTens
   CompileOptions o;
   o.ptq = ptq;
   o.ptq.rounding_bits = 0;
+  o.allocate_bits = !a.bits_fixed;
   apply_rounding_options(a.rounding, "eval", o, calibration_labels);
   if (a.p_error > 0) o.p_error = a.p_error;
   const CompiledModel compiled = compile(model, calibration, o);
@@ -258,7 +260,10 @@ const CommandRegistration registration([](CLI::App& app) {
   add_rounding_options(sub, args->rounding);
   sub->add_option("--p-error", args->p_error, "FHE error probability per PBS (default 2^-40)");
   sub->add_option("--seed", args->seed, "simulate seed (default 1)");
-  sub->callback([args] { run_eval(*args); });
+  sub->callback([args, sub] {
+    args->bits_fixed = bits_fixed_by_user(sub);
+    run_eval(*args);
+  });
 });
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "weight_scale_option.h"
+#include "quantization_options.h"
 #include "fheq/fheq.h"
 
 namespace fheq::cli {

@@ -1,0 +1,63 @@
+#include "compiler/compile_plan.h"
+
+#include <algorithm>
+
+#include "compiler/rounding_search.h"
+#include "compiler/tlu_rounding.h"
+#include "quant/client_records.h"
+#include "quant/integer_executor.h"
+#include "tfhe/commons/parameter_selection.h"
+
+namespace fheq::compiler {
+
+CircuitOptions circuit_options(const CompileOptions& options) {
+  CircuitOptions co;
+  co.rounding_bits = options.rounding_bits;
+  co.tlu_rounding_bits = options.tlu_rounding_bits;
+  co.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? quant::RoundingMode::kExact
+                                                                      : quant::RoundingMode::kApproximate;
+  co.p_error = options.p_error;
+  co.global_p_error = options.global_p_error;
+  co.input_on_small_key = options.input_on_small_key;
+  co.compress_output = options.compress_output;
+  co.output_decoding = options.output_decoding == FheOutputDecoding::kRequireExact
+                           ? CircuitOptions::OutputDecoding::kRequireExact
+                       : options.output_decoding == FheOutputDecoding::kBounded
+                           ? CircuitOptions::OutputDecoding::kBounded
+                           : CircuitOptions::OutputDecoding::kPreferExact;
+  co.threads = options.threads;
+  co.output_noise_bits = options.output_noise_bits;
+  co.window_margin = options.window_margin;
+  co.tolerate_off_by_one = options.tolerate_off_by_one;
+  if (!options.parameter_set.empty())
+    co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
+  return co;
+}
+
+bool runs_auto_rounding(const quant::QuantizedNetwork& network, const CompileOptions& options, std::string* note) {
+  if (options.rounding_auto) return true;
+  const bool rounding_given = options.rounding_bits > 0 || !options.tlu_rounding_bits.empty();
+  if (rounding_given || !options.auto_rounding_when_too_wide) return false;
+  // The widest PBS index a TLU would read unrounded (its calibrated window): what compile_circuit refuses.
+  const quant::IntegerGraph graph = rounded_circuit_graph(network.graph, network.observed, options.window_margin, {},
+                                                          quant::RoundingMode::kApproximate);
+  int widest = 0;
+  for (size_t i : tlu_op_indices(graph)) widest = std::max(widest, tlu_precision(std::get<quant::TluOp>(graph.ops[i])));
+  if (widest <= kMaxPbsPrecision) return false;
+  if (note)
+    *note = "rounding auto: a TLU reads a " + std::to_string(widest) + "-bit accumulator and a PBS takes at most " +
+            std::to_string(kMaxPbsPrecision) + " bits (--rounding none to refuse instead)";
+  return true;
+}
+
+int64_t search_sample_count(const quant::QuantizedNetwork& network, const FloatTensor& calibration,
+                            const CompileOptions& options) {
+  if (calibration.rank() < 1 || calibration.dim(0) == 0) return 0;
+  return std::min(auto_search_samples(network.graph, std::max<int64_t>(options.auto_samples, 1)), calibration.dim(0));
+}
+
+FloatTensor unrounded_outputs(const quant::QuantizedNetwork& network, const IntTensor& codes) {
+  return quant::dequantize_output(network.output, quant::run_integer_graph(network.graph, codes));
+}
+
+}  // namespace fheq::compiler
