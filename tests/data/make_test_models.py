@@ -125,6 +125,20 @@ class PadModes(nn.Module):
         return torch.cat([r, e], dim=1)
 
 
+class ZeroPads(nn.Module):
+    """Zero padding the importer folds into the next Conv / AveragePool (ZeroPad2d, and the Pad
+    torch writes for AvgPool2d), a zero-width pad (removed), and one that must stay (before Relu)."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+
+    def forward(self, x):  # x: [N, 2, 6, 7]
+        y = torch.tanh(self.conv(F.pad(x, (1, 2, 0, 1))))
+        y = F.avg_pool2d(y, 2, padding=1, count_include_pad=True)
+        y = F.max_pool2d(F.pad(y, (0, 0, 0, 0)), 2)
+        return torch.relu(F.pad(y, (1, 0, 0, 1))).flatten(1)
+
+
 class BatchNormNet(nn.Module):
     """BN directly on the input (not foldable), Conv→BN (foldable), Linear→BN1d (foldable)."""
     def __init__(self):
@@ -242,6 +256,7 @@ def main():
 
     # opset 13 has no HardSwish op: torch writes x * HardSigmoid(x), which the importer re-fuses.
     export("hardswish13", nn.Sequential(nn.Linear(5, 6), nn.Hardswish()), rand(3, 5, scale=3.0), opset=13)
+    export("zero_pads", ZeroPads(), rand(2, 2, 6, 7), opset=13)
 
     # ----- models whose import must fail -----
     buffer = io.BytesIO()

@@ -56,8 +56,34 @@ INSTANTIATE_TEST_SUITE_P(
                       ModelCase{"small_cnn", {"Conv", "MaxPool", "Gemm"}},
                       ModelCase{"layernorm", {"LayerNormalization", "Gelu"}},
                       ModelCase{"hardswish13", {"HardSwish"}},
+                      ModelCase{"zero_pads", {"Conv", "AveragePool", "MaxPool", "Pad", "Relu"}},
                       ModelCase{"reduce", {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Slice", "Gather"}}),
     [](const ::testing::TestParamInfo<ModelCase>& info) { return std::string(info.param.name); });
+
+// Zero padding read by a Conv or an AveragePool becomes that op's `pads` (the family test above
+// holds the folded graph to PyTorch's outputs); the zero-width Pad before MaxPool disappears;
+// the Pad before Relu is not a window's padding and stays.
+TEST(OnnxImport, ZeroPadsFoldIntoTheWindowOpThatReadsThem) {
+  Graph graph = load_onnx(test_model_path("zero_pads.onnx"));
+  std::vector<const Node*> pads;
+  for (const Node& n : graph.nodes)
+    if (n.op_type == "Pad") pads.push_back(&n);
+  ASSERT_EQ(pads.size(), 1u);
+  EXPECT_EQ(graph.consumers(pads[0]->outputs[0]).at(0)->op_type, "Relu");
+  for (const Node& n : graph.nodes) {
+    // F.pad(x, (1, 2, 0, 1)) pads W by 1 / 2 and H by 0 / 1 around the conv's own padding of 1.
+    if (n.op_type == "Conv") {
+      EXPECT_EQ(n.attr_ints("pads", {}), (std::vector<int64_t>{1, 2, 2, 3}));
+    }
+    if (n.op_type == "AveragePool") {
+      EXPECT_EQ(n.attr_ints("pads", {}), (std::vector<int64_t>{1, 1, 1, 1}));
+      EXPECT_EQ(n.attr_int("count_include_pad", 0), 1);
+    }
+    if (n.op_type == "MaxPool") {
+      EXPECT_EQ(graph.producer(n.inputs[0])->op_type, "AveragePool");
+    }
+  }
+}
 
 // torch's x.view(x.size(0), -1) chain must fold away: no shape computation is left for the
 // encrypted pipeline, and the Reshape copies the batch dim (0) instead of fixing it.

@@ -142,6 +142,7 @@ void simplify_graph(Graph& graph, const ImportOptions& options) {
   if (options.remove_identities) simplify::remove_identities(graph);
   simplify::infer_shapes(graph);
   if (options.fold_constants) simplify::fold_constants(graph);
+  if (options.fold_constants) simplify::fold_zero_pads(graph);
   if (options.fuse_activations) simplify::fuse_exported_patterns(graph);
   if (options.fold_batch_norm) simplify::fold_batch_norm(graph);
   simplify::mark_client_side_tail(graph);

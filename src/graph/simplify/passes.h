@@ -16,6 +16,12 @@ void remove_identities(Graph& graph);
 // ONNX defines and which keeps the Reshape batch-size independent. Needs graph.value_shapes.
 void fold_constants(Graph& graph);
 
+// Pad with constant value 0 on the two spatial axes of a 4-D tensor, read only by Conv or
+// AveragePool (count_include_pad = 1, or no pads of its own), moves into the readers' `pads`;
+// a Pad of zero width is removed. Other Pads stay (and are refused later if unsupported).
+// Needs constant pads, so it runs after fold_constants.
+void fold_zero_pads(Graph& graph);
+
 // BatchNormalization whose input comes only from a Conv or Gemm with constant weights is folded
 // into that node's weights and bias (Ioffe & Szegedy 2015, eq. in §3.2 applied at inference):
 //   W' = W · γ/√(σ²+ε)  (per output channel),  b' = (b − μ) · γ/√(σ²+ε) + β.
