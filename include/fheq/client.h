@@ -3,8 +3,7 @@
 //
 //   fheq::Client client = fheq::Client::load("ART");
 //   client.generate_keys();                       // secret key + seeded evaluation keys
-//   client.save_secret_key("KEYS/secret.key");
-//   client.save_evaluation_keys("KEYS/eval.keys");  // send to the server
+//   client.save_keys("KEYS/secret.key", "KEYS/eval.keys");  // both or neither; eval.keys go to the server
 //   client.encrypt(x, "IN.ct");                   // x: [N, ...] floats
 //   ... server: fheq::Server::load("ART", "KEYS/eval.keys").run("IN.ct", "OUT.ct") ...
 //   fheq::FloatTensor y = client.decrypt("OUT.ct");
@@ -25,6 +24,9 @@ class Client {
 
   // New secret key and seeded evaluation keys (randomness from the OS).
   void generate_keys();
+  // The secret key (mode 0600) and the evaluation keys together: both files are written or neither is, and
+  // both carry the key pair's id, which ciphertext files carry on (a mismatch is a one-line error, not garbage).
+  void save_keys(const std::string& secret_key_path, const std::string& evaluation_keys_path) const;
   void save_secret_key(const std::string& path) const;
   void save_evaluation_keys(const std::string& path) const;
   // Reads a secret key written for this artifact (fheq::Error on another artifact / parameter set).

@@ -11,14 +11,20 @@ namespace fheq {
 
 using Shape = std::vector<int64_t>;
 
-// Number of elements of a shape (1 for a scalar, shape {}).
+std::string shape_to_string(const Shape& shape);
+
+// Number of elements of a shape (1 for a scalar, shape {}). Shapes read from files can be anything, so the
+// product is checked: more than 2^62 elements throws fheq::Error instead of overflowing. (Graph shapes mark the
+// batch dim -1, which makes the product negative; callers that care check the sign.)
 inline int64_t shape_size(const Shape& shape) {
+  constexpr int64_t kLimit = int64_t{1} << 62;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (__builtin_mul_overflow(n, d, &n) || n > kLimit || n < -kLimit)
+      throw Error("shape " + shape_to_string(shape) + " has more than 2^62 elements");
+  }
   return n;
 }
-
-std::string shape_to_string(const Shape& shape);
 
 template <typename T>
 struct Tensor {

@@ -53,7 +53,11 @@ bool runs_auto_rounding(const quant::QuantizedNetwork& network, const CompileOpt
 int64_t search_sample_count(const quant::QuantizedNetwork& network, const FloatTensor& calibration,
                             const CompileOptions& options) {
   if (calibration.rank() < 1 || calibration.dim(0) == 0) return 0;
-  return std::min(auto_search_samples(network.graph, std::max<int64_t>(options.auto_samples, 1)), calibration.dim(0));
+  // At most half the calibration set, so that the prediction's last samples are never the searched ones: on a
+  // small set (digits: 1,438) a search that also predicts grades its own choice (measured: predicted 0.35 points,
+  // 1.4 on the test set).
+  const int64_t half = std::max<int64_t>(calibration.dim(0) / 2, 1);
+  return std::min(auto_search_samples(network.graph, std::max<int64_t>(options.auto_samples, 1)), half);
 }
 
 FloatTensor unrounded_outputs(const quant::QuantizedNetwork& network, const IntTensor& codes) {

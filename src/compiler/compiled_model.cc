@@ -72,6 +72,8 @@ std::string describe_quantization(const PtqOptions& o) {
          (o.per_channel ? "per-channel" : "per-tensor") + " weights";
 }
 
+std::string fmt_p(double p);
+
 // Simulates the compiled circuit on the LAST `n` calibration samples (disjoint from the first calib_size ones
 // that fitted the ranges and from the search's first ones whenever the set is large enough), against the
 // unrounded `baseline` model (the options' n_bits) on the same samples.
@@ -134,6 +136,14 @@ CompiledModel compile_quantized(QuantizedModel q, const QuantizedModel* baseline
   auto circuit = std::make_shared<compiler::FheCircuit>(compiler::compile_circuit(q.network(), co));
   CompileReport report = make_report(*circuit, q.network().graph);
   if (!note.empty()) notes.insert(notes.begin(), note);
+  if (!options.parameter_set.empty() && report.p_error > report.target_p_error) {
+    // A forced set is kept as asked, but a user must not read its failure rate as the target's.
+    std::ostringstream forced;
+    forced << "--params " << options.parameter_set << ": worst PBS p_error " << fmt_p(report.p_error)
+           << " is above the target " << fmt_p(report.target_p_error) << " (max precision " << report.max_precision
+           << " bits; the set was made for fewer)";
+    notes.push_back(forced.str());
+  }
   report.notes = std::move(notes);
   report.quantization = describe_quantization(q.options());
   report.rounding = run_auto ? "auto" : options.rounding_bits > 0 ? std::to_string(options.rounding_bits) : "none";

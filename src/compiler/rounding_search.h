@@ -1,4 +1,4 @@
-// `--rounding auto` (docs/COMPILER.md §2.3): per TLU, how many accumulator MSBs to keep.
+// `--rounding auto` (docs/COMPILER.md §2): per TLU, how many accumulator MSBs to keep.
 //
 // Criterion, on the calibration samples, comparing the rounded circuit (clear run, nearest rounding) with the
 // unrounded PTQ model:

@@ -1,5 +1,9 @@
 #include "core/binary_io.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -35,6 +39,7 @@ void BinaryReader::fail(const char* field, const std::string& what) const {
 
 void BinaryReader::bytes(void* out, size_t size, const char* field) {
   if (size > remaining()) fail(field, "file is truncated (needs " + std::to_string(size) + " bytes, " + std::to_string(remaining()) + " left)");
+  if (size == 0) return;  // `out` may be the null data() of an empty vector
   std::memcpy(out, data_.data() + pos_, size);
   pos_ += size;
 }
@@ -47,28 +52,73 @@ std::string BinaryReader::str(const char* field) {
   return s;
 }
 
-void write_file_atomic(const std::string& path, std::string_view content) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) FHEQ_THROW(path, ": cannot open for writing: ", std::strerror(errno));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      FHEQ_THROW(path, ": write failed");
+namespace {
+
+// A temporary name beside `path` that no other writer (thread or process) uses.
+std::string temp_name(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+}
+
+// Writes `content` to a new file `tmp` (O_EXCL: never through an existing file or link), mode 0600 for secrets.
+void write_new_file(const std::string& tmp, const std::string& path, std::string_view content, FileAccess access) {
+  const mode_t mode = access == FileAccess::kOwnerOnly ? 0600 : 0644;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) FHEQ_THROW(path, ": cannot open for writing: ", std::strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      FHEQ_THROW(path, ": write failed: ", std::strerror(err));
     }
+    done += static_cast<size_t>(n);
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    FHEQ_THROW(path, ": cannot move the finished file into place");
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    FHEQ_THROW(path, ": write failed: ", std::strerror(err));
+  }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, std::string_view content, FileAccess access) {
+  write_files_atomic({FileToWrite{path, content, access}});
+}
+
+void write_files_atomic(const std::vector<FileToWrite>& files) {
+  std::vector<std::string> temps;
+  auto remove_temps = [&] {
+    for (const std::string& t : temps) ::unlink(t.c_str());
+  };
+  try {
+    for (const FileToWrite& f : files) {
+      temps.push_back(temp_name(f.path));
+      write_new_file(temps.back(), f.path, f.content, f.access);
+    }
+  } catch (...) {
+    temps.pop_back();  // write_new_file removed its own temp
+    remove_temps();
+    throw;
+  }
+  // Every file is complete before the first rename, so a failure above leaves all the old files untouched.
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (std::rename(temps[i].c_str(), files[i].path.c_str()) != 0) {
+      const int err = errno;
+      temps.erase(temps.begin(), temps.begin() + static_cast<std::ptrdiff_t>(i));
+      remove_temps();
+      FHEQ_THROW(files[i].path, ": cannot move the finished file into place: ", std::strerror(err));
+    }
   }
 }
 
 std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) FHEQ_THROW(path, ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) FHEQ_THROW(path, ": cannot open: ", std::strerror(errno));
   std::ostringstream ss;
@@ -76,20 +126,30 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-void write_container_file(const std::string& path, const ContainerHeader& header, const std::string& payload) {
+std::string container_bytes(const ContainerHeader& header, const std::string& payload) {
   FHEQ_CHECK(header.magic.size() == 8, header.magic);
   BinaryWriter w;
+  w.reserve(payload.size() + header.kind.size() + 64);  // one allocation: no stale copy of a secret payload
   w.bytes(header.magic.data(), 8);
   w.pod<uint32_t>(header.version);
   w.str(header.kind);
   w.u64(payload.size());
   w.bytes(payload.data(), payload.size());
   w.u64(fnv1a64(payload.data(), payload.size()));
-  write_file_atomic(path, w.buffer());
+  return std::move(w.mutable_buffer());
+}
+
+void write_container_file(const std::string& path, const ContainerHeader& header, const std::string& payload,
+                          FileAccess access) {
+  write_file_atomic(path, container_bytes(header, payload), access);
 }
 
 std::string read_container_file(const std::string& path, const ContainerHeader& expected) {
   std::string data = read_file(path);
+  struct WipeOnExit {  // the file may be a secret key: no copy of it outlives this call
+    std::string& bytes;
+    ~WipeOnExit() { wipe(bytes); }
+  } wipe_data{data};
   BinaryReader r(data, path);
   char magic[8];
   if (data.size() < 8) FHEQ_THROW(path, ": not an fheq ", expected.kind, " file (", data.size(), " bytes, too short)");

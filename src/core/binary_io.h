@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/secret_memory.h"
 #include "fheq/error.h"
 
 namespace fheq::core {
@@ -30,6 +31,8 @@ class BinaryWriter {
     bytes(v.data(), v.size() * sizeof(T));
   }
   const std::string& buffer() const { return buffer_; }
+  std::string& mutable_buffer() { return buffer_; }  // to wipe secrets (core::wipe)
+  void reserve(size_t bytes) { buffer_.reserve(bytes); }
 
  private:
   std::string buffer_;
@@ -76,13 +79,30 @@ struct ContainerHeader {
   std::string kind;     // e.g. "secret-key", "eval-keys", "ciphertexts"
 };
 
-// Writes atomically: to "path.tmp.<pid>" then rename, so no partial file is ever left at `path`.
-void write_container_file(const std::string& path, const ContainerHeader& header, const std::string& payload);
+// Who may read a written file: kOwnerOnly (0600) for secret keys, else 0644 (less the umask).
+enum class FileAccess { kShared, kOwnerOnly };
+
+// Writes atomically: to a new "path.tmp.<pid>.<n>" (O_EXCL) then rename, so no partial file is ever left at `path`.
+void write_container_file(const std::string& path, const ContainerHeader& header, const std::string& payload,
+                          FileAccess access = FileAccess::kShared);
+// The container's bytes (what write_container_file writes).
+std::string container_bytes(const ContainerHeader& header, const std::string& payload);
 // Reads and validates magic, version, kind, size and checksum; returns the payload.
 std::string read_container_file(const std::string& path, const ContainerHeader& expected);
 
 // Atomic whole-file helpers (temp file + rename).
-void write_file_atomic(const std::string& path, std::string_view content);
+void write_file_atomic(const std::string& path, std::string_view content, FileAccess access = FileAccess::kShared);
+
+// Several files that belong together (a secret key and its evaluation keys): all are written to temporaries first,
+// and renamed into place only when every one is complete, so a failed write leaves every old file as it was.
+struct FileToWrite {
+  std::string path;
+  std::string_view content;
+  FileAccess access = FileAccess::kShared;
+};
+void write_files_atomic(const std::vector<FileToWrite>& files);
 std::string read_file(const std::string& path);
+
+
 
 }  // namespace fheq::core

@@ -21,8 +21,12 @@ namespace fs = std::filesystem;
 void write_shape(BinaryWriter& w, const Shape& s) { w.pod_vector(s); }
 Shape read_shape(BinaryReader& r, const char* field) {
   Shape s = r.pod_vector<int64_t>(field, 16);
-  for (int64_t d : s)
+  uint64_t elements = 1;
+  for (int64_t d : s) {
     if (d <= 0 || d > (int64_t{1} << 32)) r.fail(field, "has dimension " + std::to_string(d));
+    elements *= static_cast<uint64_t>(d);
+    if (elements > (uint64_t{1} << 32)) r.fail(field, "has more than 2^32 elements");
+  }
   return s;
 }
 void write_strings(BinaryWriter& w, const std::vector<std::string>& v) {
@@ -527,6 +531,16 @@ ClientSpec deserialize_client_spec(const std::string& payload, const std::string
   for (int32_t e : s.dequantizer.element_group)
     if (e < 0 || static_cast<size_t>(e) >= s.dequantizer.groups.size()) r.fail("element_group", "names a missing group");
   s.dequantizer.shape = read_shape(r, "dequantizer shape");
+  // The client indexes element_group by the dequantizer's elements and decodes the circuit's output into it.
+  if (static_cast<int64_t>(s.dequantizer.element_group.size()) != shape_size(s.dequantizer.shape))
+    r.fail("element_group", std::to_string(s.dequantizer.element_group.size()) + " entries for dequantizer shape " +
+                                shape_to_string(s.dequantizer.shape));
+  if (shape_size(s.dequantizer.shape) != shape_size(s.output_shape))
+    r.fail("dequantizer shape", shape_to_string(s.dequantizer.shape) + " does not hold the output shape " +
+                                    shape_to_string(s.output_shape));
+  if (shape_size(s.quantizer.shape) != shape_size(s.input_shape))
+    r.fail("quantizer shape", shape_to_string(s.quantizer.shape) + " does not match the input shape " +
+                                  shape_to_string(s.input_shape));
   s.client_tail.resize(read_count(r, "client tail"));
   for (auto& n : s.client_tail) n = read_node(r);
   require_end(r);

@@ -11,31 +11,43 @@ using core::BinaryReader;
 using core::BinaryWriter;
 
 constexpr char kInputKind[] = "input-ciphertexts";
+constexpr uint64_t kMaxCiphertextsPerFile = uint64_t{1} << 32;
 constexpr char kOutputKind[] = "output-ciphertexts";
 
-void write_header(BinaryWriter& w, uint64_t circuit_fingerprint, int64_t batch, const Shape& shape) {
+void write_header(BinaryWriter& w, uint64_t circuit_fingerprint, uint64_t key_pair_id, int64_t batch,
+                  const Shape& shape) {
   w.u64(circuit_fingerprint);
+  w.u64(key_pair_id);
   w.i64(batch);
   w.u64(shape.size());
   for (int64_t d : shape) w.i64(d);
 }
 
 // Reads and checks the header; returns the element count batch × shape_size(shape).
-uint64_t read_header(BinaryReader& r, uint64_t expected_circuit, uint64_t& circuit, int64_t& batch, Shape& shape) {
+uint64_t read_header(BinaryReader& r, uint64_t expected_circuit, uint64_t& circuit, uint64_t& key_pair_id,
+                     int64_t& batch, Shape& shape) {
   circuit = r.u64("circuit fingerprint");
   if (circuit != expected_circuit)
     FHEQ_THROW(r.source(), ": ciphertexts belong to circuit ", std::hex, circuit, " but the artifact's circuit is ",
                expected_circuit, std::dec, " (encrypt again with this artifact)");
+  key_pair_id = r.u64("key-pair id");
   batch = r.i64("batch size");
+  if (batch == 0) r.fail("batch size", "is 0: the file holds no samples");
   if (batch < 0 || batch > (int64_t{1} << 32)) r.fail("batch size", "is " + std::to_string(batch));
   const uint64_t rank = r.u64("shape rank");
   if (rank > 8) r.fail("shape rank", "is " + std::to_string(rank));
   shape.assign(rank, 0);
+  // The element count is bounded as it is read (no product can overflow): far above any real batch, far below
+  // what would overflow 64 bits.
+  uint64_t count = static_cast<uint64_t>(batch);
   for (auto& d : shape) {
     d = r.i64("shape dimension");
     if (d <= 0 || d > (int64_t{1} << 32)) r.fail("shape dimension", "is " + std::to_string(d));
+    count *= static_cast<uint64_t>(d);
+    if (count > kMaxCiphertextsPerFile)
+      r.fail("shape", "announces more than " + std::to_string(kMaxCiphertextsPerFile) + " ciphertexts");
   }
-  return static_cast<uint64_t>(batch) * static_cast<uint64_t>(shape_size(shape));
+  return count;
 }
 
 void check_count(const std::string& source, size_t found, uint64_t expected) {
@@ -53,7 +65,7 @@ std::string read_ciphertext_container(const std::string& path, const char* kind)
 
 std::string serialize_encrypted_input(const EncryptedInput& input, const tfhe::TfheParams& params) {
   BinaryWriter w;
-  write_header(w, input.circuit_fingerprint, input.batch, input.sample_shape);
+  write_header(w, input.circuit_fingerprint, input.key_pair_id, input.batch, input.sample_shape);
   w.str(tfhe::serialize_tfhe_object(input.ciphertexts, params));
   return w.buffer();
 }
@@ -62,7 +74,8 @@ EncryptedInput deserialize_encrypted_input(const std::string& payload, const tfh
                                            uint64_t circuit_fingerprint, const std::string& source) {
   BinaryReader r(payload, source);
   EncryptedInput out;
-  const uint64_t count = read_header(r, circuit_fingerprint, out.circuit_fingerprint, out.batch, out.sample_shape);
+  const uint64_t count =
+      read_header(r, circuit_fingerprint, out.circuit_fingerprint, out.key_pair_id, out.batch, out.sample_shape);
   out.ciphertexts = tfhe::deserialize_tfhe_object<tfhe::SeededLweCiphertextList>(r.str("ciphertexts"), params, source);
   check_count(source, out.ciphertexts.size(), count);
   if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
@@ -81,7 +94,7 @@ EncryptedInput load_encrypted_input(const std::string& path, const tfhe::TfhePar
 
 std::string serialize_encrypted_output(const EncryptedOutput& output, const tfhe::TfheParams& params) {
   BinaryWriter w;
-  write_header(w, output.circuit_fingerprint, output.batch, output.sample_shape);
+  write_header(w, output.circuit_fingerprint, output.key_pair_id, output.batch, output.sample_shape);
   w.u64(output.transport_bits);
   if (output.transport_bits == 64) {
     w.str(tfhe::serialize_tfhe_object(output.ciphertexts, params));
@@ -108,7 +121,8 @@ EncryptedOutput deserialize_encrypted_output(const std::string& payload, const t
                                              uint64_t circuit_fingerprint, const std::string& source) {
   BinaryReader r(payload, source);
   EncryptedOutput out;
-  const uint64_t count = read_header(r, circuit_fingerprint, out.circuit_fingerprint, out.batch, out.sample_shape);
+  const uint64_t count =
+      read_header(r, circuit_fingerprint, out.circuit_fingerprint, out.key_pair_id, out.batch, out.sample_shape);
   const uint64_t bits = r.u64("transport bits");
   if (bits != 32 && bits != 64) r.fail("transport bits", "is " + std::to_string(bits) + " (32 or 64)");
   out.transport_bits = static_cast<uint32_t>(bits);

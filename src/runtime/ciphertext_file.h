@@ -19,10 +19,12 @@
 namespace fheq::runtime {
 
 inline constexpr char kCiphertextMagic[] = "FHEQCTXT";
-inline constexpr uint32_t kCiphertextFileVersion = 2;  // 2: output files carry their transport bits
+// 2: output files carry their transport bits; 3: the key-pair id (runtime/keys.h) after the circuit fingerprint
+inline constexpr uint32_t kCiphertextFileVersion = 3;
 
 struct EncryptedInput {
   uint64_t circuit_fingerprint = 0;
+  uint64_t key_pair_id = 0;  // of the secret key that encrypted it
   int64_t batch = 0;
   Shape sample_shape;
   tfhe::SeededLweCiphertextList ciphertexts;  // batch × shape_size(sample_shape)
@@ -30,6 +32,7 @@ struct EncryptedInput {
 
 struct EncryptedOutput {
   uint64_t circuit_fingerprint = 0;
+  uint64_t key_pair_id = 0;  // of the evaluation keys that computed it
   int64_t batch = 0;
   Shape sample_shape;
   tfhe::LweCiphertextList ciphertexts;  // batch × shape_size(sample_shape), under the big key

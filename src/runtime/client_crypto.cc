@@ -12,6 +12,7 @@ EncryptedInput encrypt_input(const ClientSpec& spec, const SecretKeySet& secret,
                              tfhe::Csprng& seeds, const tfhe::Seed& noise_seed) {
   const Shape& sample_shape = spec.input_shape;
   const int64_t elements = shape_size(sample_shape);
+  FHEQ_REQUIRE(codes.rank() >= 1 && codes.dim(0) > 0, "no samples to encrypt (the input batch is empty)");
   FHEQ_REQUIRE(codes.rank() >= 1 && codes.size() == codes.dim(0) * elements,
                "input codes have shape ", shape_to_string(codes.shape), ", the circuit expects [N, ",
                shape_to_string(sample_shape), "]");
@@ -25,6 +26,7 @@ EncryptedInput encrypt_input(const ClientSpec& spec, const SecretKeySet& secret,
 
   EncryptedInput out;
   out.circuit_fingerprint = spec.circuit_fingerprint;
+  out.key_pair_id = secret.key_pair_id;
   out.batch = codes.dim(0);
   out.sample_shape = sample_shape;
   out.ciphertexts.reserve(static_cast<size_t>(codes.size()));

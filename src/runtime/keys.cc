@@ -40,7 +40,9 @@ std::string describe_magic(const std::string& magic) {
 
 SecretKeySet generate_secret_keys(const tfhe::TfheParams& params, uint64_t circuit_fingerprint,
                                   tfhe::Csprng& generator) {
-  return SecretKeySet{params, circuit_fingerprint, tfhe::generate_client_keys(params, generator)};
+  uint64_t id = 0;
+  while (id == 0) generator.fill_bytes(reinterpret_cast<uint8_t*>(&id), sizeof(id));  // 0 means "none"
+  return SecretKeySet{params, circuit_fingerprint, id, tfhe::generate_client_keys(params, generator)};
 }
 
 SeededEvaluationKeys generate_evaluation_keys(const SecretKeySet& secret, tfhe::Csprng& generator,
@@ -49,6 +51,7 @@ SeededEvaluationKeys generate_evaluation_keys(const SecretKeySet& secret, tfhe::
   SeededEvaluationKeys out;
   out.params = p;
   out.circuit_fingerprint = secret.circuit_fingerprint;
+  out.key_pair_id = secret.key_pair_id;
   const tfhe::Seed ksk_mask_seed = draw_seed(generator);
   const tfhe::Seed ksk_noise_seed = draw_seed(generator);
   const tfhe::Seed bsk_mask_seed = draw_seed(generator);
@@ -69,6 +72,7 @@ EvaluationKeys expand_evaluation_keys(const SeededEvaluationKeys& seeded, core::
   EvaluationKeys out;
   out.params = seeded.params;
   out.circuit_fingerprint = seeded.circuit_fingerprint;
+  out.key_pair_id = seeded.key_pair_id;
   out.keys.keyswitch_key = tfhe::decompress_lwe_keyswitch_key(seeded.keyswitch_key);
   out.keys.compact_keyswitch_key = tfhe::compact_lwe_keyswitch_key(out.keys.keyswitch_key);
   const tfhe::LweBootstrapKey standard = tfhe::decompress_lwe_bootstrap_key(seeded.bootstrap_key, pool);
@@ -97,24 +101,85 @@ std::string file_magic(const std::string& path) {
   return std::string(magic, 8);
 }
 
-void save_secret_keys(const std::string& path, const SecretKeySet& keys) {
+namespace {
+
+const core::ContainerHeader kSecretKeyHeader{kSecretKeyMagic, kKeyFileVersion, "secret-key"};
+const core::ContainerHeader kEvalKeysHeader{kEvalKeysMagic, kKeyFileVersion, "eval-keys"};
+
+// The secret-key file's bytes; the caller wipes them after writing.
+std::string secret_key_file(const SecretKeySet& keys) {
   BinaryWriter w;
   w.u64(keys.circuit_fingerprint);
-  w.str(tfhe::serialize_tfhe_object(keys.keys.small_key, keys.params));
-  w.str(tfhe::serialize_tfhe_object(keys.keys.glwe_key, keys.params));
-  core::write_container_file(path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"}, w.buffer());
+  w.u64(keys.key_pair_id);
+  std::string small = tfhe::serialize_tfhe_object(keys.keys.small_key, keys.params);
+  std::string glwe = tfhe::serialize_tfhe_object(keys.keys.glwe_key, keys.params);
+  w.str(small);
+  w.str(glwe);
+  core::wipe(small);
+  core::wipe(glwe);
+  std::string file = core::container_bytes(kSecretKeyHeader, w.buffer());
+  core::wipe(w.mutable_buffer());
+  return file;
+}
+
+std::string eval_keys_file(const SeededEvaluationKeys& keys) {
+  BinaryWriter w;
+  w.u64(keys.circuit_fingerprint);
+  w.u64(keys.key_pair_id);
+  w.str(tfhe::serialize_tfhe_object(keys.keyswitch_key, keys.params));
+  w.str(tfhe::serialize_tfhe_object(keys.bootstrap_key, keys.params));
+  return core::container_bytes(kEvalKeysHeader, w.buffer());
+}
+
+}  // namespace
+
+void save_secret_keys(const std::string& path, const SecretKeySet& keys) {
+  std::string file = secret_key_file(keys);
+  try {
+    core::write_file_atomic(path, file, core::FileAccess::kOwnerOnly);
+  } catch (...) {
+    core::wipe(file);
+    throw;
+  }
+  core::wipe(file);
+}
+
+void save_key_pair(const std::string& secret_path, const SecretKeySet& secret, const std::string& eval_path,
+                   const SeededEvaluationKeys& eval) {
+  FHEQ_CHECK(secret.key_pair_id == eval.key_pair_id, "evaluation keys of another key pair");
+  std::string secret_file = secret_key_file(secret);
+  const std::string eval_file = eval_keys_file(eval);
+  try {
+    core::write_files_atomic({{secret_path, secret_file, core::FileAccess::kOwnerOnly},
+                              {eval_path, eval_file, core::FileAccess::kShared}});
+  } catch (...) {
+    core::wipe(secret_file);
+    throw;
+  }
+  core::wipe(secret_file);
+}
+
+void check_key_pair(const std::string& source, uint64_t found, uint64_t expected, const char* what) {
+  if (found != expected)
+    FHEQ_THROW(source, ": made with key pair ", std::hex, found, ", the ", what, " belong to key pair ", expected,
+               std::dec, " (use the secret.key and eval.keys of one `fheq keygen`)");
 }
 
 SecretKeySet load_secret_keys(const std::string& path, const tfhe::TfheParams& params, uint64_t circuit_fingerprint) {
   const std::string magic = file_magic(path);
   if (!magic.empty() && magic != kSecretKeyMagic)
     FHEQ_THROW(path, ": expected a secret key, found ", describe_magic(magic));
-  const std::string payload = core::read_container_file(path, {kSecretKeyMagic, kKeyFileVersion, "secret-key"});
+  std::string payload = core::read_container_file(path, kSecretKeyHeader);
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { core::wipe(s); }
+  } wipe_payload{payload};
   BinaryReader r(payload, path);
   SecretKeySet out;
   out.params = params;
   out.circuit_fingerprint = r.u64("circuit fingerprint");
   check_circuit(path, out.circuit_fingerprint, circuit_fingerprint);
+  out.key_pair_id = r.u64("key-pair id");
   out.keys.small_key = tfhe::deserialize_tfhe_object<tfhe::LweSecretKey>(r.str("small key"), params, path + ": small key");
   out.keys.glwe_key = tfhe::deserialize_tfhe_object<tfhe::GlweSecretKey>(r.str("glwe key"), params, path + ": GLWE key");
   if (out.keys.small_key.dimension.value != params.lwe_dimension.value)
@@ -125,11 +190,7 @@ SecretKeySet load_secret_keys(const std::string& path, const tfhe::TfheParams& p
 }
 
 void save_evaluation_keys(const std::string& path, const SeededEvaluationKeys& keys) {
-  BinaryWriter w;
-  w.u64(keys.circuit_fingerprint);
-  w.str(tfhe::serialize_tfhe_object(keys.keyswitch_key, keys.params));
-  w.str(tfhe::serialize_tfhe_object(keys.bootstrap_key, keys.params));
-  core::write_container_file(path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"}, w.buffer());
+  core::write_file_atomic(path, eval_keys_file(keys));
 }
 
 SeededEvaluationKeys load_evaluation_keys(const std::string& path, const tfhe::TfheParams& params,
@@ -140,12 +201,13 @@ SeededEvaluationKeys load_evaluation_keys(const std::string& path, const tfhe::T
     FHEQ_THROW(path, ": this is a SECRET key; the server only accepts evaluation keys (KEYS/eval.keys)");
   if (!magic.empty() && magic != kEvalKeysMagic)
     FHEQ_THROW(path, ": expected evaluation keys, found ", describe_magic(magic));
-  const std::string payload = core::read_container_file(path, {kEvalKeysMagic, kKeyFileVersion, "eval-keys"});
+  const std::string payload = core::read_container_file(path, kEvalKeysHeader);
   BinaryReader r(payload, path);
   SeededEvaluationKeys out;
   out.params = params;
   out.circuit_fingerprint = r.u64("circuit fingerprint");
   check_circuit(path, out.circuit_fingerprint, circuit_fingerprint);
+  out.key_pair_id = r.u64("key-pair id");
   out.keyswitch_key = tfhe::deserialize_tfhe_object<tfhe::SeededLweKeyswitchKey>(r.str("keyswitch key"), params,
                                                                                  path + ": keyswitch key");
   out.bootstrap_key = tfhe::deserialize_tfhe_object<tfhe::SeededLweBootstrapKey>(r.str("bootstrap key"), params,

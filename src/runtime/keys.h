@@ -3,8 +3,11 @@
 //
 // Files (core::binary_io containers; payload = circuit fingerprint u64, then tfhe_serialization payloads,
 // each of which starts with the parameter fingerprint):
-//   secret key        magic "FHEQSKEY", kind "secret-key":  small LWE key (n) + GLWE key (k, N)
-//   evaluation keys   magic "FHEQEVAL", kind "eval-keys":   seeded keyswitch key + seeded bootstrap key
+//   secret key        magic "FHEQSKEY", kind "secret-key":  key-pair id u64, small LWE key (n) + GLWE key (k, N)
+//   evaluation keys   magic "FHEQEVAL", kind "eval-keys":   key-pair id u64, seeded keyswitch + bootstrap key
+// The key-pair id (random, drawn at keygen) travels into every ciphertext file: the server refuses inputs
+// encrypted under another secret key than its evaluation keys', the client outputs computed with another
+// key pair's evaluation keys — a clear error instead of silently wrong results.
 // The server path only ever opens "FHEQEVAL" files: handed a secret key it refuses with one line and never
 // parses it (load_evaluation_keys).
 #pragma once
@@ -23,12 +26,13 @@ namespace fheq::runtime {
 
 inline constexpr char kSecretKeyMagic[] = "FHEQSKEY";
 inline constexpr char kEvalKeysMagic[] = "FHEQEVAL";
-inline constexpr uint32_t kKeyFileVersion = 1;
+inline constexpr uint32_t kKeyFileVersion = 2;  // 2: key-pair id
 
 // The client's secret: never leaves the client.
 struct SecretKeySet {
   tfhe::TfheParams params;
   uint64_t circuit_fingerprint = 0;  // the circuit the keys were generated for
+  uint64_t key_pair_id = 0;          // shared with the evaluation keys generated from these
   tfhe::ClientKeys keys;
 };
 
@@ -36,6 +40,7 @@ struct SecretKeySet {
 struct SeededEvaluationKeys {
   tfhe::TfheParams params;
   uint64_t circuit_fingerprint = 0;
+  uint64_t key_pair_id = 0;
   tfhe::SeededLweKeyswitchKey keyswitch_key;
   tfhe::SeededLweBootstrapKey bootstrap_key;
 };
@@ -44,6 +49,7 @@ struct SeededEvaluationKeys {
 struct EvaluationKeys {
   tfhe::TfheParams params;
   uint64_t circuit_fingerprint = 0;
+  uint64_t key_pair_id = 0;
   tfhe::ServerKeys keys;
 };
 
@@ -69,6 +75,12 @@ KeySizes key_sizes(const tfhe::TfheParams& params);
 void save_secret_keys(const std::string& path, const SecretKeySet& keys);
 SecretKeySet load_secret_keys(const std::string& path, const tfhe::TfheParams& params, uint64_t circuit_fingerprint);
 void save_evaluation_keys(const std::string& path, const SeededEvaluationKeys& keys);
+// Both files or neither (core::write_files_atomic): a failed keygen never leaves a new secret key beside old
+// evaluation keys.
+void save_key_pair(const std::string& secret_path, const SecretKeySet& secret, const std::string& eval_path,
+                   const SeededEvaluationKeys& eval);
+// Throws naming `source` when a ciphertext file's key-pair id is not `expected` (`what`: whose keys those are).
+void check_key_pair(const std::string& source, uint64_t found, uint64_t expected, const char* what);
 // Server path: refuses anything that is not an evaluation-key file, in particular a secret key.
 SeededEvaluationKeys load_evaluation_keys(const std::string& path, const tfhe::TfheParams& params,
                                           uint64_t circuit_fingerprint);

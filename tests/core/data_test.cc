@@ -93,8 +93,14 @@ TEST(Npy, ReadsNumpyLayoutsOfEveryDtype) {
 
   write_bytes(path, numpy_style_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 3), }",
                                     raw(std::vector<uint8_t>{0, 128, 255})));
-  EXPECT_EQ(read_npy_int(path).data, (std::vector<int64_t>{0, 128, 255}));
-  EXPECT_EQ(read_npy(path).shape, (Shape{1, 3}));
+  EXPECT_EQ(read_npy_int(path).data, (std::vector<int64_t>{0, 128, 255}));  // labels may be uint8
+  // Inputs may not: raw pixels would be clamped to the model's calibrated float range without a word.
+  try {
+    read_npy(path);
+    ADD_FAILURE() << "uint8 inputs accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("uint8"), std::string::npos) << e.what();
+  }
   std::filesystem::remove(path);
 }
 
@@ -124,6 +130,16 @@ TEST(Npy, RejectsMalformedFiles) {
   expect_error(numpy_style_npy("{'descr': '<f8', 'fortran_order': True, 'shape': (2,), }", two_doubles), "Fortran");
   expect_error(numpy_style_npy("{'descr': '<f8', 'fortran_order': False, }", two_doubles), "shape");
   expect_error(numpy_style_npy(good_dict, two_doubles).substr(0, 30), "truncated");
+  // A shape whose element count overflows 64 bits is refused by the bytes present, not multiplied out.
+  expect_error(numpy_style_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (999999999999999, 999999999999999, "
+                               "999999999999999), }", two_doubles), "needs more than");
+  // A directory is named as one.
+  try {
+    read_npy(std::filesystem::temp_directory_path().string());
+    ADD_FAILURE() << "a directory was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
   EXPECT_THROW(read_npy(temp_path("does_not_exist.npy")), Error);
   std::filesystem::remove(path);
 }

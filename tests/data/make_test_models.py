@@ -290,6 +290,12 @@ def main():
                   helper.make_node("Div", ["input", "d"], ["output"], name="div_by_tensor")],
                  [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [divisor_shape])
 
+    # stride 0: libonnx's shape inference would divide by it (SIGFPE); the importer must refuse it first
+    kernel = helper.make_tensor("k", TensorProto.FLOAT, [2, 1, 3, 3], np.ones(18, dtype=np.float32))
+    helper_model("conv_stride0",
+                 [helper.make_node("Conv", ["input", "k"], ["output"], name="conv0", strides=[0, 1])],
+                 [float_input("input", ["batch", 1, 8, 8])], [float_input("output", ["batch", 2, 6, 6])], [kernel])
+
     helper_model("checker_fail",  # reads a value nothing produces: the ONNX checker rejects it
                  [helper.make_node("Add", ["input", "nowhere"], ["output"], name="add_missing")],
                  [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])])

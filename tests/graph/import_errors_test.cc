@@ -87,6 +87,12 @@ TEST(OnnxImportErrors, BadGemmShapeNamesTheNode) {
   EXPECT_THAT(msg, AllOf(IsOneLine(), HasSubstr(path), HasSubstr("fc")));
 }
 
+TEST(OnnxImportErrors, ZeroStrideIsRefusedBeforeOnnxShapeInference) {
+  const std::string path = test_model_path("conv_stride0.onnx");
+  std::string msg = error_of([&] { load_onnx(path); });
+  EXPECT_THAT(msg, AllOf(IsOneLine(), HasSubstr(path), HasSubstr("node 'conv0' (Conv)"), HasSubstr("strides has 0")));
+}
+
 TEST(OnnxImportErrors, BadReshapeNamesTheNode) {
   const std::string path = test_model_path("bad_reshape.onnx");
   std::string msg = error_of([&] { load_onnx(path); });

@@ -83,6 +83,22 @@ TEST(Artifacts, CircuitAndClientSpecRoundTripByteExact) {
   expect_one_line_error([&] { deserialize_circuit(bytes, "art/server/circuit.bin", false); }, "art/server/circuit.bin");
 }
 
+// A client spec whose dequantizer does not cover the circuit's output (an element_group shorter than the
+// dequantizer shape, or a dequantizer of another size) would read past its tables when decrypting: refused when
+// read, naming the field.
+TEST(Artifacts, ClientSpecWhoseDequantizerDoesNotFitIsRefused) {
+  const testing::SmallModel m = compile_digits(2);
+  ClientSpec short_groups = m.client;
+  short_groups.dequantizer.element_group.pop_back();
+  expect_one_line_error([&] { deserialize_client_spec(serialize_client_spec(short_groups), "client.bin", true); },
+                        "element_group");
+  ClientSpec wider = m.client;
+  wider.dequantizer.shape = Shape{20};
+  wider.dequantizer.element_group.assign(20, 0);
+  expect_one_line_error([&] { deserialize_client_spec(serialize_client_spec(wider), "client.bin", true); },
+                        "dequantizer shape");
+}
+
 TEST(Artifacts, DirectoryRoundTripAndMissingOrWrongFiles) {
   const testing::SmallModel m = compile_digits(2);
   const std::string dir = temp_dir("art");

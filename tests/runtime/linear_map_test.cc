@@ -56,7 +56,7 @@ TEST(LinearMap, FastCiphertextKernelEqualsReference) {
   seed[0] = static_cast<uint8_t>(rng());
   tfhe::Csprng gen(seed);
   tfhe::NoiseSampler sampler(seed);
-  tfhe::LweSecretKey key{params.lwe_dimension, std::vector<uint64_t>(params.lwe_dimension.value)};
+  tfhe::LweSecretKey key{params.lwe_dimension, core::SecretVector<uint64_t>(params.lwe_dimension.value)};
   gen.fill_binary(key.data.data(), key.data.size());
   for (const quant::IntOp& op : g.ops) {
     if (std::holds_alternative<quant::TluOp>(op) || std::holds_alternative<quant::AddOp>(op)) continue;

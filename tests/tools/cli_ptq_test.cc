@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -93,6 +94,25 @@ TEST(CliPtq, BadArguments) {
                     ::testing::TempDir() + "never_written")
                 .exit_code,
             0);
+}
+
+// An error probability that is not one is refused, never silently replaced by the default.
+TEST(CliPtq, PErrorMustBeAProbability) {
+  const std::string out = ::testing::TempDir() + "fheq_p_error_never_written";
+  for (const char* bad : {"0", "-1", "nan", "1", "inf", "1e-3x"}) {
+    for (const char* option : {"--p-error", "--global-p-error"}) {
+      const Result r = run_cli("compile " + kModels + "digits_mlp.onnx --dataset digits " + option + " " + bad +
+                               " -o " + out);
+      EXPECT_NE(r.exit_code, 0) << option << " " << bad;
+      EXPECT_NE(r.err.find("probability"), std::string::npos) << option << " " << bad << ": " << r.err;
+      EXPECT_NE(r.err.find(option), std::string::npos) << r.err;
+    }
+    const Result e = run_cli("eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear --p-error " +
+                             std::string(bad));
+    EXPECT_NE(e.exit_code, 0) << bad;
+    EXPECT_NE(e.err.find("probability"), std::string::npos) << e.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 TEST(CliPtq, WrongDataShapeForModel) {

@@ -71,8 +71,10 @@ const CommandRegistration registration([](CLI::App& app) {
   add_weight_scale_option(sub, args->per_channel);
   sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)");
   add_rounding_options(sub, args->rounding);
-  sub->add_option("--p-error", args->p_error, "error probability per PBS (default 2^-40)");
-  sub->add_option("--global-p-error", args->global_p_error, "error probability per sample (overrides --p-error)");
+  sub->add_option("--p-error", args->p_error, "error probability per PBS (default 2^-40)")
+      ->check(probability_validator());
+  sub->add_option("--global-p-error", args->global_p_error, "error probability per sample (overrides --p-error)")
+      ->check(probability_validator());
   sub->add_option("--params", args->params, "force a named TFHE parameter set");
   sub->add_flag("--big-key-inputs", args->big_key_inputs, "encrypt inputs under the big key (default: small key)");
   sub->add_flag("--json", args->json, "print the compile report as JSON");

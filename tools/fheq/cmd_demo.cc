@@ -138,8 +138,7 @@ void run_encrypted_demo(const EncryptedDemoArgs& a) {
 
   Client client = Client::load((dir / "ART").string());
   client.generate_keys();
-  client.save_secret_key((dir / "secret.key").string());
-  client.save_evaluation_keys((dir / "eval.keys").string());
+  client.save_keys((dir / "secret.key").string(), (dir / "eval.keys").string());
   const KeySizeReport keys = client.key_sizes();
   const double mib = 1024.0 * 1024.0;
   std::printf("[client] keygen %.2f s; bootstrap key %.1f MiB (seeded %.1f), keyswitch key %.1f MiB (seeded %.2f); "

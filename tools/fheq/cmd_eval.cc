@@ -48,7 +48,8 @@ struct EvalArgs {
 
 struct FheEval {
   double accuracy = 0;
-  double quantized_accuracy = 0;  // the unrounded quantized model on the same samples
+  double quantized_accuracy = 0;  // the unrounded model at the asked bits on the same samples (the tolerance's reference)
+  double unrounded_accuracy = 0;  // the compiled model (bit allocation's choice) unrounded, same samples
   int64_t samples = 0;
   double latency_ms = 0;  // per sample (simulate/clear: host time of the mode; execute: server evaluation)
   CompileReport report;
@@ -58,7 +59,7 @@ struct FheEval {
 // Compiles with the PTQ options and runs `mode` on the first samples of `test` (r1).
 FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTensor& calibration,
                      const std::vector<int64_t>& calibration_labels, const Dataset& test,
-                     const PtqOptions& ptq) {
+                     const PtqOptions& ptq, const QuantizedModel& baseline) {
   CompileOptions o;
   o.ptq = ptq;
   o.ptq.rounding_bits = 0;
@@ -97,7 +98,8 @@ FheEval run_fhe_mode(const EvalArgs& a, const FloatModel& model, const FloatTens
     r.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
                    static_cast<double>(std::max<int64_t>(n, 1));
   r.accuracy = top1_accuracy(y, labels);
-  r.quantized_accuracy = top1_accuracy(compiled.quantized().predict(x), labels);
+  r.quantized_accuracy = top1_accuracy(baseline.predict(x), labels);
+  r.unrounded_accuracy = top1_accuracy(compiled.quantized().predict(x), labels);
   return r;
 }
 
@@ -147,7 +149,7 @@ void run_eval(const EvalArgs& a) {
   const double quantized_accuracy = evaluation.quantized_accuracy;
   const QuantReport report = quantized.report();
   FheEval fhe;
-  if (!a.mode.empty()) fhe = run_fhe_mode(a, model, calibration.x, calibration.y, test, options);
+  if (!a.mode.empty()) fhe = run_fhe_mode(a, model, calibration.x, calibration.y, test, options, quantized);
 
   if (a.json) {
     nlohmann::json j;
@@ -179,7 +181,8 @@ void run_eval(const EvalArgs& a) {
       j["max_bit_width"] = fhe.report.max_precision;
       j["params"] = fhe.report.params_name;
       j["compile"] = nlohmann::json::parse(fhe.report.to_json());
-      j["fhe_quantized_accuracy"] = fhe.quantized_accuracy;  // unrounded model, same samples
+      j["fhe_quantized_accuracy"] = fhe.quantized_accuracy;  // unrounded model at the asked bits, same samples
+      j["fhe_unrounded_accuracy"] = fhe.unrounded_accuracy;  // the compiled (allocated) model unrounded
       j["rounding_loss_points"] = 100.0 * (fhe.quantized_accuracy - fhe.accuracy);
       if (a.mode == "simulate")
         j["simulate_counts"] = {{"pbs", fhe.counts.pbs},
@@ -216,8 +219,11 @@ void run_eval(const EvalArgs& a) {
                 static_cast<long long>(fhe.report.pbs_count), fhe.report.max_precision,
                 fhe.report.params_name.c_str());
   if (!a.mode.empty()) {
-    std::printf("rounding loss:      %.2f points measured here (unrounded quantized %.4f on the same samples)",
+    std::printf("rounding loss:      %.2f points measured here (unrounded quantized %.4f on the same samples",
                 100.0 * (fhe.quantized_accuracy - fhe.accuracy), fhe.quantized_accuracy);
+    if (fhe.unrounded_accuracy != fhe.quantized_accuracy)
+      std::printf("; %.4f with the allocated bits", fhe.unrounded_accuracy);
+    std::printf(")");
     if (fhe.report.predicted_by_accuracy)
       std::printf("; compile predicted %.2f (%s, %lld held-back calibration samples)",
                   100.0 * fhe.report.predicted_rounding_loss(), "simulated",
@@ -258,7 +264,8 @@ const CommandRegistration registration([](CLI::App& app) {
       ->check(CLI::IsMember({"clear", "simulate", "execute"}));
   sub->add_option("--count", args->count, "FHE-mode samples (default: all; execute: 10)");
   add_rounding_options(sub, args->rounding);
-  sub->add_option("--p-error", args->p_error, "FHE error probability per PBS (default 2^-40)");
+  sub->add_option("--p-error", args->p_error, "FHE error probability per PBS (default 2^-40)")
+      ->check(probability_validator());
   sub->add_option("--seed", args->seed, "simulate seed (default 1)");
   sub->callback([args, sub] {
     args->bits_fixed = bits_fixed_by_user(sub);

@@ -22,8 +22,7 @@ void run_keygen(const KeygenArgs& a) {
   std::filesystem::create_directories(a.out_dir);
   const std::string secret = (std::filesystem::path(a.out_dir) / "secret.key").string();
   const std::string eval = (std::filesystem::path(a.out_dir) / "eval.keys").string();
-  client.save_secret_key(secret);
-  client.save_evaluation_keys(eval);
+  client.save_keys(secret, eval);
   const KeySizeReport s = client.key_sizes();
   const double mib = 1024.0 * 1024.0;
   std::printf("parameters:       %s\n", s.params_name.c_str());

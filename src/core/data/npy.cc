@@ -111,8 +111,16 @@ NpyContent parse_npy(const std::string& bytes, const std::string& path) {
                ": .npy array is in Fortran order; save it C-contiguous (np.ascontiguousarray)");
   content.shape = parse_shape(dict_value(header, "shape", path), path);
 
-  const uint64_t expected = static_cast<uint64_t>(shape_size(content.shape)) * item_size(content.dtype);
   const uint64_t available = bytes.size() - header_start - header_length;
+  // The element count is bounded by the bytes present before any product can overflow.
+  uint64_t elements = 1;
+  for (int64_t d : content.shape) {
+    elements *= static_cast<uint64_t>(d);
+    if (d != 0 && elements > available)
+      FHEQ_THROW(path, ": .npy shape ", shape_to_string(content.shape), " needs more than the ", available,
+                 " data bytes of the file (truncated or corrupt)");
+  }
+  const uint64_t expected = elements * item_size(content.dtype);
   FHEQ_REQUIRE(available == expected, path, ": .npy data is ", available, " bytes but shape ",
                shape_to_string(content.shape), " of ", descr, " needs ", expected,
                available < expected ? " (truncated)" : " (trailing bytes)");
@@ -165,7 +173,11 @@ FloatTensor read_npy(const std::string& path) {
     case NpyDtype::kFloat64: convert<double>(content.data, tensor.data); break;
     case NpyDtype::kInt32: convert<int32_t>(content.data, tensor.data); break;
     case NpyDtype::kInt64: convert<int64_t>(content.data, tensor.data); break;
-    case NpyDtype::kUint8: convert<uint8_t>(content.data, tensor.data); break;
+    case NpyDtype::kUint8:
+      // Raw 0-255 pixels fed to a model trained on scaled floats would be clamped to the calibrated range
+      // without a word; the user converts explicitly instead.
+      FHEQ_THROW(path, ": .npy holds uint8 values; models take floating-point inputs (save x.astype(np.float32), "
+                 "scaled as in training, e.g. / 255)");
   }
   return tensor;
 }

@@ -56,6 +56,25 @@ void screen_operators(const onnx::GraphProto& g, const std::string& source, int6
   }
 }
 
+// Window attributes are checked before libonnx sees them: its shape inference divides by the strides (a zero
+// stride is SIGFPE inside the library, not an exception) and trusts kernel sizes and dilations.
+void screen_window_attributes(const onnx::GraphProto& g, const std::string& source) {
+  static const std::set<std::string> kWindowOps = {"Conv", "ConvTranspose", "AveragePool", "MaxPool", "LpPool"};
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    if (!kWindowOps.count(n.op_type())) continue;
+    for (const auto& attr : n.attribute()) {
+      const std::string& name = attr.name();
+      const bool positive = name == "strides" || name == "kernel_shape" || name == "dilations";
+      if (!positive && name != "pads") continue;
+      for (int64_t v : attr.ints())
+        FHEQ_REQUIRE(positive ? v > 0 && v <= (int64_t{1} << 20) : v >= 0 && v <= (int64_t{1} << 20), source,
+                     ": node '", node_name(n, static_cast<size_t>(i)), "' (", n.op_type(), "): attribute ", name,
+                     " has ", v, positive ? " (each must be ≥ 1)" : " (pads must be ≥ 0)");
+    }
+  }
+}
+
 void run_onnx_checks(onnx::ModelProto& model, const std::string& source) {
   try {
     onnx::checker::check_model(model);
@@ -168,6 +187,7 @@ Graph load_onnx_from_bytes(const std::string& bytes, const std::string& source_n
                " is not supported (supported: ", kMinOpset, "-", kMaxOpset,
                "; export with torch.onnx.export(..., opset_version=13..17))");
   screen_operators(model.graph(), source_name, opset);
+  screen_window_attributes(model.graph(), source_name);
   run_onnx_checks(model, source_name);
   Graph graph = convert(model, source_name, opset);
   simplify_graph(graph, options);

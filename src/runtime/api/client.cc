@@ -46,6 +46,11 @@ void Client::generate_keys() {
   impl_->keygen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+void Client::save_keys(const std::string& secret_key_path, const std::string& evaluation_keys_path) const {
+  FHEQ_REQUIRE(impl_->eval.has_value(), "client: no evaluation keys (generate_keys() first)");
+  runtime::save_key_pair(secret_key_path, impl_->secret_key(), evaluation_keys_path, *impl_->eval);
+}
+
 void Client::save_secret_key(const std::string& path) const { runtime::save_secret_keys(path, impl_->secret_key()); }
 
 void Client::save_evaluation_keys(const std::string& path) const {
@@ -84,6 +89,9 @@ int64_t Client::encrypt_codes(const IntTensor& codes, const std::string& path) c
 IntTensor Client::decrypt_accumulators(const std::string& path) const {
   const runtime::EncryptedOutput out =
       runtime::load_encrypted_output(path, impl_->spec.params, impl_->spec.circuit_fingerprint);
+  runtime::check_key_pair(path, out.key_pair_id, impl_->secret_key().key_pair_id, "secret key's keys");
+  FHEQ_REQUIRE(out.sample_shape == impl_->spec.output_shape, path, ": outputs of shape ",
+               shape_to_string(out.sample_shape), ", the circuit's output is ", shape_to_string(impl_->spec.output_shape));
   return runtime::decrypt_output(impl_->spec, impl_->secret_key(), out);
 }
 

@@ -57,11 +57,17 @@ ServerRunReport Server::run(const std::string& input_path, const std::string& ou
   auto start = std::chrono::steady_clock::now();
   const runtime::EncryptedInput input =
       runtime::load_encrypted_input(input_path, impl_->circuit.params, impl_->fingerprint);
+  runtime::check_key_pair(input_path, input.key_pair_id, impl_->keys.key_pair_id, "evaluation keys");
+  // Before decompression: the seeds expand every ciphertext ~n-fold, so a wrong shape is refused while it is small.
+  const Shape expected = impl_->circuit.graph.value(impl_->circuit.graph.input).shape;
+  FHEQ_REQUIRE(input.sample_shape == expected, input_path, ": samples of shape ", shape_to_string(input.sample_shape),
+               ", the circuit's input is ", shape_to_string(expected));
   const std::vector<tfhe::LweCiphertext> cts = runtime::decompress_input(input, impl_->pool());
   r.load_ms = ms_since(start);
   runtime::EvaluationReport eval;
   runtime::EncryptedOutput out;
   out.circuit_fingerprint = impl_->fingerprint;
+  out.key_pair_id = impl_->keys.key_pair_id;
   out.batch = input.batch;
   out.sample_shape = impl_->circuit.graph.value(impl_->circuit.graph.output).shape;
   out.ciphertexts = impl_->executor->run(cts, input.batch, &eval, impl_->pool());

@@ -35,14 +35,15 @@ void fill_keyswitch_key(const LweSecretKey& input_key, const LweSecretKey& outpu
 }  // namespace
 
 LweSecretKey generate_lwe_secret_key(LweDimension dimension, Csprng& generator) {
-  LweSecretKey key{dimension, std::vector<uint64_t>(dimension.value)};
+  LweSecretKey key{dimension, core::SecretVector<uint64_t>(dimension.value)};
   generator.fill_binary(key.data.data(), key.data.size());
   return key;
 }
 
 GlweSecretKey generate_glwe_secret_key(GlweDimension glwe_dimension, PolynomialSize polynomial_size,
                                        Csprng& generator) {
-  GlweSecretKey key{glwe_dimension, polynomial_size, std::vector<uint64_t>(glwe_dimension.value * polynomial_size.value)};
+  GlweSecretKey key{glwe_dimension, polynomial_size,
+                    core::SecretVector<uint64_t>(glwe_dimension.value * polynomial_size.value)};
   generator.fill_binary(key.data.data(), key.data.size());
   return key;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/secret_memory.h"
 
 namespace fheq::tfhe {
 
@@ -46,7 +47,7 @@ Seed seed_from_os() {
 struct Csprng::Impl {
   EVP_CIPHER_CTX* ctx = nullptr;
   std::vector<uint8_t> zeros = std::vector<uint8_t>(kBufferBytes, 0);
-  std::vector<uint8_t> buffer = std::vector<uint8_t>(kBufferBytes);
+  core::SecretVector<uint8_t> buffer = core::SecretVector<uint8_t>(kBufferBytes);  // keystream: wiped when freed
   size_t position = kBufferBytes;  // next unread byte of `buffer`; kBufferBytes = empty
 
   Impl(const Seed& key, uint64_t nonce, uint64_t first_block) {
@@ -109,7 +110,7 @@ Csprng::Csprng(const Seed& seed, uint64_t nonce) : Csprng(seed, nonce, 0) {}
 Csprng::Csprng(const Seed& seed, uint64_t nonce, uint64_t first_block)
     : impl_(std::make_unique<Impl>(seed, nonce, first_block)), seed_(seed), nonce_(nonce) {}
 
-Csprng::~Csprng() = default;
+Csprng::~Csprng() { core::wipe(seed_.data(), seed_.size()); }
 Csprng::Csprng(Csprng&&) noexcept = default;
 Csprng& Csprng::operator=(Csprng&&) noexcept = default;
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/secret_memory.h"
 #include "tfhe/commons/types.h"
 
 namespace fheq::tfhe {
@@ -12,7 +13,7 @@ namespace fheq::tfhe {
 // LWE secret key s ∈ {0,1}^n.
 struct LweSecretKey {
   LweDimension dimension;
-  std::vector<uint64_t> data;  // n coefficients, each 0 or 1
+  core::SecretVector<uint64_t> data;  // n coefficients, each 0 or 1; wiped when freed
 
   size_t size() const { return data.size(); }
 };
@@ -22,7 +23,7 @@ struct LweSecretKey {
 struct GlweSecretKey {
   GlweDimension glwe_dimension;
   PolynomialSize polynomial_size;
-  std::vector<uint64_t> data;  // k·N coefficients, each 0 or 1
+  core::SecretVector<uint64_t> data;  // k·N coefficients, each 0 or 1; wiped when freed
 
   const uint64_t* polynomial(size_t i) const { return data.data() + i * polynomial_size.value; }
   // The "big" LWE key of dimension k·N that sample extraction produces ciphertexts under: the

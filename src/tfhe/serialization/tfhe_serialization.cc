@@ -53,18 +53,23 @@ Seed read_seed(BinaryReader& r, const char* field) {
   return s;
 }
 
-// Binary key coefficients travel as one byte each (0 or 1).
-void write_bits(BinaryWriter& w, const std::vector<uint64_t>& bits) {
-  std::vector<uint8_t> bytes(bits.size());
+// Binary key coefficients travel as one byte each (0 or 1); the byte copies are secret too and are wiped.
+void write_bits(BinaryWriter& w, const core::SecretVector<uint64_t>& bits) {
+  core::SecretVector<uint8_t> bytes(bits.size());
   std::transform(bits.begin(), bits.end(), bytes.begin(), [](uint64_t b) { return static_cast<uint8_t>(b); });
-  w.pod_vector(bytes);
+  w.u64(bytes.size());
+  w.bytes(bytes.data(), bytes.size());
 }
 
-std::vector<uint64_t> read_bits(BinaryReader& r, const char* field, uint64_t expected_count) {
-  const std::vector<uint8_t> bytes = r.pod_vector<uint8_t>(field);
+core::SecretVector<uint64_t> read_bits(BinaryReader& r, const char* field, uint64_t expected_count) {
+  std::vector<uint8_t> bytes = r.pod_vector<uint8_t>(field);
+  struct WipeOnExit {
+    std::vector<uint8_t>& v;
+    ~WipeOnExit() { core::wipe(v.data(), v.size()); }
+  } wipe_bytes{bytes};
   if (bytes.size() != expected_count)
     r.fail(field, "holds " + std::to_string(bytes.size()) + " coefficients, expected " + std::to_string(expected_count));
-  std::vector<uint64_t> bits(bytes.size());
+  core::SecretVector<uint64_t> bits(bytes.size());
   for (size_t i = 0; i < bytes.size(); ++i) {
     if (bytes[i] > 1) r.fail(field, "coefficient " + std::to_string(i) + " is " + std::to_string(bytes[i]) + ", not a bit");
     bits[i] = bytes[i];
