@@ -111,6 +111,13 @@ void validate_circuit(const FheCircuit& c, const std::string& context) {
                "; otherwise 64)");
   FHEQ_REQUIRE(c.output.variance.size() == static_cast<size_t>(g.elements(g.output)), context, ": ",
                c.output.variance.size(), " output noise variances");
+  // Every accumulator fits 62 bits for every input code (interval arithmetic over the weights): a circuit file
+  // whose weights would overflow the integer executors' int64 sums is refused here, not computed with.
+  try {
+    (void)quant::worst_case_ranges(g, c.input.code_range);
+  } catch (const Error& e) {
+    FHEQ_THROW(context, ": ", e.what());
+  }
 }
 
 }  // namespace fheq::compiler

@@ -12,6 +12,11 @@
 
 namespace fheq::quant {
 
+namespace {
+// Longest chain of elementwise ops fused into one TLU (real networks: a handful).
+constexpr size_t kMaxFusedSteps = 256;
+}  // namespace
+
 bool QValue::is_affine() const {
   return std::all_of(groups.begin(), groups.end(), [](const AffineGroup& g) { return g.is_affine(); });
 }
@@ -226,6 +231,11 @@ void Lowering::lower_elementwise(const graph::Node& node) {
     auto it = interned.find(key);
     if (it == interned.end()) {
       AffineGroup group = x.groups[static_cast<size_t>(x.element_group[e])];
+      // Each fused value keeps its own copy of the chain (the lowering keeps every value), so memory grows with
+      // the square of the chain's length: a hostile 8,000-op chain would take gigabytes.
+      if (group.steps.size() >= kMaxFusedSteps)
+        unsupported(node, "more than " + std::to_string(kMaxFusedSteps) +
+                              " elementwise ops in a row on one tensor (each chain becomes one table lookup)");
       group.steps.push_back(UnaryStep{node, operand, key_constants});
       y.groups.push_back(std::move(group));
       it = interned.emplace(std::move(key), static_cast<int32_t>(y.groups.size() - 1)).first;

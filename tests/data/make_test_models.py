@@ -296,6 +296,29 @@ def main():
                  [helper.make_node("Conv", ["input", "k"], ["output"], name="conv0", strides=[0, 1])],
                  [float_input("input", ["batch", 1, 8, 8])], [float_input("output", ["batch", 2, 6, 6])], [kernel])
 
+    # a constant 10^10 elements big, computed by ConstantOfShape: refused by size before it is allocated
+    big_shape = helper.make_tensor("big_shape", TensorProto.INT64, [2], np.array([100000, 100000], dtype=np.int64))
+    helper_model("huge_constant_of_shape",
+                 [helper.make_node("ConstantOfShape", ["big_shape"], ["zeros"], name="make_zeros"),
+                  helper.make_node("ReduceSum", ["zeros"], ["total"], name="sum_all", keepdims=0),
+                  helper.make_node("Add", ["input", "total"], ["output"], name="add_total")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [big_shape])
+    # weights in a side file: refused with a message saying how to save the model self-contained
+    external = TensorProto(name="w_ext", data_type=TensorProto.FLOAT, dims=[4, 4])
+    external.data_location = TensorProto.EXTERNAL
+    entry = external.external_data.add()
+    entry.key, entry.value = "location", "weights.bin"
+    helper_model("external_data",
+                 [helper.make_node("MatMul", ["input", "w_ext"], ["output"], name="matmul_ext")],
+                 [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [external])
+    # a chain of 300 Relu: each would extend one fused table; refused past 256 instead of growing quadratically
+    w4 = helper.make_tensor("w4", TensorProto.FLOAT, [4, 4], np.eye(4, dtype=np.float32).flatten())
+    chain = [helper.make_node("MatMul", ["input", "w4"], ["r0"], name="mm")]
+    chain += [helper.make_node("Relu", [f"r{i}"], [f"r{i + 1}"], name=f"relu{i}") for i in range(299)]
+    chain += [helper.make_node("Relu", ["r299"], ["output"], name="relu299")]
+    helper_model("relu_chain300", chain, [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])],
+                 [w4])
+
     helper_model("checker_fail",  # reads a value nothing produces: the ONNX checker rejects it
                  [helper.make_node("Add", ["input", "nowhere"], ["output"], name="add_missing")],
                  [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])])

@@ -93,6 +93,19 @@ TEST(OnnxImportErrors, ZeroStrideIsRefusedBeforeOnnxShapeInference) {
   EXPECT_THAT(msg, AllOf(IsOneLine(), HasSubstr(path), HasSubstr("node 'conv0' (Conv)"), HasSubstr("strides has 0")));
 }
 
+TEST(OnnxImportErrors, HugeConstantIsRefusedBeforeItIsAllocated) {
+  const std::string path = test_model_path("huge_constant_of_shape.onnx");
+  std::string msg = error_of([&] { load_onnx(path); });
+  EXPECT_THAT(msg, AllOf(IsOneLine(), HasSubstr("make_zeros"), HasSubstr("more than 2^27 elements")));
+}
+
+TEST(OnnxImportErrors, ExternalDataSaysHowToSaveTheModel) {
+  const std::string path = test_model_path("external_data.onnx");
+  std::string msg = error_of([&] { load_onnx(path); });
+  EXPECT_THAT(msg, AllOf(IsOneLine(), HasSubstr(path), HasSubstr("'w_ext' is stored as external data"),
+                         HasSubstr("weights.bin"), HasSubstr("save_as_external_data=False")));
+}
+
 TEST(OnnxImportErrors, BadReshapeNamesTheNode) {
   const std::string path = test_model_path("bad_reshape.onnx");
   std::string msg = error_of([&] { load_onnx(path); });

@@ -60,6 +60,23 @@ TEST(PtqModel, FashionMlpSigmoidAt8And4Bits) {
   EXPECT_GE(acc4, float_accuracy - 0.03);
 }
 
+// 300 Relu in a row would each extend the fused table's chain (copied per value: quadratic memory); refused past
+// 256 with one line naming the node, in well under a second.
+TEST(PtqModel, OverlongElementwiseChainIsRefusedNamingTheNode) {
+  const FloatModel model = FloatModel::load(std::string(FHEQ_SOURCE_DIR) + "/tests/data/onnx/relu_chain300.onnx");
+  FloatTensor calib(Shape{8, 4});
+  for (int64_t i = 0; i < calib.size(); ++i) calib[i] = static_cast<double>(i % 7) - 3.0;
+  try {
+    quantize(model, calib, PtqOptions{});
+    FAIL() << "expected fheq::Error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("relu256"), std::string::npos) << what;
+    EXPECT_NE(what.find("more than 256 elementwise ops"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
 TEST(PtqModel, BadOptionsAreErrors) {
   const FloatModel model = FloatModel::load(model_path("digits_mlp"));
   const Dataset train = load_dataset("digits", "train");

@@ -75,6 +75,19 @@ void screen_window_attributes(const onnx::GraphProto& g, const std::string& sour
   }
 }
 
+// External data is refused before the ONNX checker, which would only report the side file as missing.
+void screen_external_data(const onnx::GraphProto& g, const std::string& source) {
+  for (const auto& t : g.initializer()) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    std::string location;
+    for (const auto& entry : t.external_data())
+      if (entry.key() == "location") location = entry.value();
+    FHEQ_THROW(source, ": initializer '", t.name(), "' is stored as external data",
+               location.empty() ? std::string() : " (in '" + location + "')",
+               "; fheq reads self-contained models: save with onnx.save(model, path, save_as_external_data=False)");
+  }
+}
+
 void run_onnx_checks(onnx::ModelProto& model, const std::string& source) {
   try {
     onnx::checker::check_model(model);
@@ -188,6 +201,7 @@ Graph load_onnx_from_bytes(const std::string& bytes, const std::string& source_n
                "; export with torch.onnx.export(..., opset_version=13..17))");
   screen_operators(model.graph(), source_name, opset);
   screen_window_attributes(model.graph(), source_name);
+  screen_external_data(model.graph(), source_name);
   run_onnx_checks(model, source_name);
   Graph graph = convert(model, source_name, opset);
   simplify_graph(graph, options);

@@ -131,6 +131,7 @@ std::vector<FloatTensor> constant_of_shape(const Node& node, const Inputs& input
     FHEQ_REQUIRE(t.size() == 1, node.describe(), ": value must hold one element");
     value = t[0];
   }
+  checked_created_shape(node, shape);
   return {FloatTensor(shape, std::vector<double>(static_cast<size_t>(shape_size(shape)), value))};
 }
 
@@ -147,13 +148,15 @@ std::vector<FloatTensor> pad(const Node& node, const Inputs& inputs) {
   Shape shape(rank);
   for (size_t d = 0; d < rank; ++d) {
     FHEQ_REQUIRE(pads[d] >= 0 && pads[d + rank] >= 0, node.describe(), ": negative pads are not supported");
+    FHEQ_REQUIRE(pads[d] <= kMaxCreatedElements && pads[d + rank] <= kMaxCreatedElements, node.describe(),
+                 ": pads of more than 2^27 elements");
     FHEQ_REQUIRE(mode != "reflect" || (pads[d] < x.shape[d] && pads[d + rank] < x.shape[d]), node.describe(),
                  ": reflect pad larger than the input dim");
     FHEQ_REQUIRE(mode == "constant" || x.shape[d] > 0 || pads[d] + pads[d + rank] == 0, node.describe(),
                  ": cannot ", mode, "-pad an empty dim");
     shape[d] = x.shape[d] + pads[d] + pads[d + rank];
   }
-  FloatTensor y(shape);
+  FloatTensor y(checked_created_shape(node, shape));
   const std::vector<int64_t> strides = strides_of(x.shape);
   std::vector<int64_t> index(rank, 0);
   for (int64_t i = 0; i < y.size(); ++i) {

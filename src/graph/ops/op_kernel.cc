@@ -37,6 +37,18 @@ int64_t normalize_axis(const Node& node, int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+const Shape& checked_created_shape(const Node& node, const Shape& shape) {
+  int64_t elements = 1;
+  for (int64_t d : shape) {
+    FHEQ_REQUIRE(d >= 0, node.describe(), ": output shape ", shape_to_string(shape), " has a negative dimension");
+    if (d == 0) return shape;
+    FHEQ_REQUIRE(elements <= kMaxCreatedElements / d, node.describe(), ": output shape ", shape_to_string(shape),
+                 " has more than 2^27 elements (limit for a tensor created from a shape)");
+    elements *= d;
+  }
+  return shape;
+}
+
 std::vector<int64_t> to_ints(const Node& node, const FloatTensor& tensor, const char* what) {
   std::vector<int64_t> result;
   result.reserve(tensor.data.size());

@@ -36,6 +36,11 @@ const FloatTensor& input(const Node& node, const Inputs& inputs, size_t index);
 const FloatTensor* optional_input(const Inputs& inputs, size_t index);
 // Normalizes a possibly negative axis for a tensor of `rank`, throwing if out of range.
 int64_t normalize_axis(const Node& node, int64_t axis, int64_t rank);
+// Largest tensor an op may create from a shape it reads (ConstantOfShape, Expand, Pad): 2^27 doubles (1 GiB).
+// A model's own activations are far smaller; a bigger shape is a malformed or hostile file.
+inline constexpr int64_t kMaxCreatedElements = int64_t{1} << 27;
+// `shape` checked before anything of that size is allocated: non-negative, at most kMaxCreatedElements.
+const Shape& checked_created_shape(const Node& node, const Shape& shape);
 // Integer values held by a (shape-like) float tensor; throws if one is not an integer.
 std::vector<int64_t> to_ints(const Node& node, const FloatTensor& tensor, const char* what);
 

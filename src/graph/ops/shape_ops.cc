@@ -160,7 +160,7 @@ std::vector<FloatTensor> unsqueeze(const Node& node, const Inputs& inputs) {
 std::vector<FloatTensor> expand(const Node& node, const Inputs& inputs) {
   const FloatTensor& x = input(node, inputs, 0);
   Shape target = to_ints(node, input(node, inputs, 1), "shape");
-  FloatTensor zeros(broadcast_shapes(node, x.shape, target));
+  FloatTensor zeros(checked_created_shape(node, broadcast_shapes(node, x.shape, target)));
   return {broadcast_binary(node, x, zeros, [](double v, double) { return v; })};
 }
 
