@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
     const fheq::FloatModel model = fheq::FloatModel::load(model_path);
     fheq::CompileOptions options;
     options.ptq.n_bits = fheq::NBits::all(bits);
+    // One scale per weight tensor: at 2 bits digits_mlp's tables then read 5 bits (N = 2048); per-channel scales
+    // (the default) use each row's full 2-bit range and widen them to 7 bits, a 16× larger N.
+    options.ptq.per_channel = false;
     const fheq::CompiledModel compiled = fheq::compile(model, fheq::load_dataset(dataset, "train").x, options);
     std::printf("%s", compiled.report().to_text().c_str());
     fheq::save_artifacts(compiled, dir + "/ART");
@@ -30,7 +33,7 @@ int main(int argc, char** argv) {
     // 2. Client: keys, then encrypt a few test images.
     fheq::Client client = fheq::Client::load(dir + "/ART");
     client.generate_keys();
-    client.save_evaluation_keys(dir + "/eval.keys");
+    client.save_keys(dir + "/secret.key", dir + "/eval.keys");  // the secret key stays on the client's side
     const fheq::Dataset test = fheq::load_dataset(dataset, "test");
     const fheq::FloatTensor x = fheq::slice_batch(test.x, 0, count);
     client.encrypt(x, dir + "/IN.ct");

@@ -37,7 +37,9 @@ inline int64_t pop_balanced_digit(uint64_t& state, unsigned base_log, uint64_t d
   state >>= base_log;
   const uint64_t carry = (((raw - 1) | state) & raw) >> (base_log - 1);  // 0 or 1
   state += carry;
-  return static_cast<int64_t>(raw) - static_cast<int64_t>(carry << base_log);
+  // In unsigned arithmetic (modular, then C++20's modular conversion): with base_log 63 the signed form
+  // raw − (−2^63) overflowed (UBSan), although the intended value r − B fits.
+  return static_cast<int64_t>(raw - (carry << base_log));
 }
 
 }  // namespace
