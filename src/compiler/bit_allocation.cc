@@ -15,11 +15,7 @@ BitAllocation allocate_bits(const FloatModel& model, const QuantizedModel& basel
   BitAllocation out;
   out.samples = search_sample_count(baseline.network(), calibration, options);
   if (out.samples == 0) return out;
-  const IntTensor codes = baseline.quantize_input(slice_batch(calibration, 0, out.samples));
-  const FloatTensor reference = unrounded_outputs(baseline.network(), codes);
-  const std::vector<int64_t> labels(options.calibration_labels.begin(),
-                                    options.calibration_labels.begin() +
-                                        (options.calibration_labels.empty() ? 0 : out.samples));
+  const SearchSamples screening = search_samples(baseline, calibration, options, out.samples);
   const CircuitOptions base_circuit = circuit_options(options);
   std::vector<bool> granularities{options.ptq.per_channel};
   if (options.allocate_weight_scales) granularities.push_back(!options.ptq.per_channel);
@@ -34,10 +30,9 @@ BitAllocation allocate_bits(const FloatModel& model, const QuantizedModel& basel
       c.row.per_channel = per_channel;
       const bool is_baseline = per_channel == options.ptq.per_channel && bits == options.ptq.n_bits.weights;
       auto q = std::make_shared<const QuantizedModel>(is_baseline ? baseline : quantize(model, calibration, c.ptq));
-      // The input quantizer depends on the inputs only, so `codes` serve every candidate.
-      const RoundingSearchResult found = search_rounding(q->network(), codes, &labels, options.auto_tolerance,
-                                                         base_circuit.rounding_mode, options.window_margin, 0,
-                                                         &reference, cap_guess);
+      const RoundingSearchResult found =
+          search_rounding(q->network(), screening.codes, &screening.labels, options.auto_tolerance,
+                          base_circuit.rounding_mode, options.window_margin, 0, &screening.reference_outputs, cap_guess);
       cap_guess = found.global_cap;
       c.row.score = found.by_accuracy ? found.accuracy : found.agreement;
       if (!found.met) {

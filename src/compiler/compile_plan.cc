@@ -4,6 +4,7 @@
 
 #include "compiler/rounding_search.h"
 #include "compiler/tlu_rounding.h"
+#include "fheq/evaluation.h"
 #include "quant/client_records.h"
 #include "quant/integer_executor.h"
 #include "tfhe/commons/parameter_selection.h"
@@ -62,6 +63,16 @@ int64_t search_sample_count(const quant::QuantizedNetwork& network, const FloatT
 
 FloatTensor unrounded_outputs(const quant::QuantizedNetwork& network, const IntTensor& codes) {
   return quant::dequantize_output(network.output, quant::run_integer_graph(network.graph, codes));
+}
+
+SearchSamples search_samples(const QuantizedModel& reference, const FloatTensor& calibration,
+                             const CompileOptions& options, int64_t samples) {
+  SearchSamples out;
+  out.codes = reference.quantize_input(slice_batch(calibration, 0, samples));
+  if (!options.calibration_labels.empty())
+    out.labels.assign(options.calibration_labels.begin(), options.calibration_labels.begin() + samples);
+  out.reference_outputs = unrounded_outputs(reference.network(), out.codes);
+  return out;
 }
 
 }  // namespace fheq::compiler

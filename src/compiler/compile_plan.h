@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "compiler/compile_circuit.h"
 #include "fheq/compiler.h"
+#include "fheq/quantized_model.h"
 
 namespace fheq::compiler {
 
@@ -22,5 +24,16 @@ int64_t search_sample_count(const quant::QuantizedNetwork& network, const FloatT
 
 // The dequantized outputs of `network` unrounded on `codes` (what auto rounding's tolerance is measured against).
 FloatTensor unrounded_outputs(const quant::QuantizedNetwork& network, const IntTensor& codes);
+
+// The first `samples` calibration samples as the rounding search reads them: input codes (the input quantizer
+// depends on the inputs only, so they serve every weight quantization), their labels (empty without
+// calibration labels) and `reference`'s unrounded outputs, which the tolerance is measured against.
+struct SearchSamples {
+  IntTensor codes;
+  std::vector<int64_t> labels;
+  FloatTensor reference_outputs;
+};
+SearchSamples search_samples(const QuantizedModel& reference, const FloatTensor& calibration,
+                             const CompileOptions& options, int64_t samples);
 
 }  // namespace fheq::compiler

@@ -72,7 +72,12 @@ std::string describe_quantization(const PtqOptions& o) {
          (o.per_channel ? "per-channel" : "per-tensor") + " weights";
 }
 
-std::string fmt_p(double p);
+std::string fmt_p(double p) {
+  std::ostringstream o;
+  o << std::setprecision(3) << p;
+  if (p > 0) o << " (2^" << std::fixed << std::setprecision(1) << std::log2(p) << ")";
+  return o.str();
+}
 
 // Simulates the compiled circuit on the LAST `n` calibration samples (disjoint from the first calib_size ones
 // that fitted the ranges and from the search's first ones whenever the set is large enough), against the
@@ -124,13 +129,9 @@ CompiledModel compile_quantized(QuantizedModel q, const QuantizedModel* baseline
   if (run_auto) {
     FHEQ_REQUIRE(options.auto_samples > 0, "--rounding auto: auto_samples = ", options.auto_samples, " must be > 0");
     FHEQ_REQUIRE(samples > 0, "--rounding auto: calibration data is empty");
-    const IntTensor codes = q.quantize_input(slice_batch(calibration, 0, samples));
-    const std::vector<int64_t> labels(options.calibration_labels.begin(),
-                                      options.calibration_labels.begin() +
-                                          (options.calibration_labels.empty() ? 0 : samples));
-    const FloatTensor reference = compiler::unrounded_outputs(baseline->network(), codes);
-    found = compiler::search_rounding(q.network(), codes, &labels, options.auto_tolerance, co.rounding_mode,
-                                      co.window_margin, 40, &reference);
+    const compiler::SearchSamples searched = compiler::search_samples(*baseline, calibration, options, samples);
+    found = compiler::search_rounding(q.network(), searched.codes, &searched.labels, options.auto_tolerance,
+                                      co.rounding_mode, co.window_margin, 40, &searched.reference_outputs);
     co.tlu_rounding_bits = found.keep_bits;
   }
   auto circuit = std::make_shared<compiler::FheCircuit>(compiler::compile_circuit(q.network(), co));
@@ -168,12 +169,6 @@ CompiledModel compile_quantized(QuantizedModel q, const QuantizedModel* baseline
   return CompiledModel(std::move(q), std::move(circuit), options, std::move(report));
 }
 
-std::string fmt_p(double p) {
-  std::ostringstream o;
-  o << std::setprecision(3) << p;
-  if (p > 0) o << " (2^" << std::fixed << std::setprecision(1) << std::log2(p) << ")";
-  return o.str();
-}
 
 }  // namespace
 

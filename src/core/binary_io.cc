@@ -146,10 +146,7 @@ void write_container_file(const std::string& path, const ContainerHeader& header
 
 std::string read_container_file(const std::string& path, const ContainerHeader& expected) {
   std::string data = read_file(path);
-  struct WipeOnExit {  // the file may be a secret key: no copy of it outlives this call
-    std::string& bytes;
-    ~WipeOnExit() { wipe(bytes); }
-  } wipe_data{data};
+  const WipeOnExit wipe_data(data);  // the file may be a secret key: no copy of it outlives this call
   BinaryReader r(data, path);
   char magic[8];
   if (data.size() < 8) FHEQ_THROW(path, ": not an fheq ", expected.kind, " file (", data.size(), " bytes, too short)");

@@ -23,6 +23,24 @@ inline void wipe(std::string& bytes) {
   bytes.clear();
 }
 
+template <typename T>
+void wipe(std::vector<T>& values) {
+  wipe(values.data(), values.size() * sizeof(T));
+}
+
+// Wipes `bytes` (a std::string or std::vector) when the scope ends, on every path out of it, exceptions included.
+template <typename Container>
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(Container& bytes) : bytes_(bytes) {}
+  ~WipeOnExit() { wipe(bytes_); }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  Container& bytes_;
+};
+
 // std::allocator that wipes every block it frees (including the old block of a vector that grows).
 template <typename T>
 struct WipingAllocator {

@@ -109,17 +109,16 @@ const core::ContainerHeader kEvalKeysHeader{kEvalKeysMagic, kKeyFileVersion, "ev
 // The secret-key file's bytes; the caller wipes them after writing.
 std::string secret_key_file(const SecretKeySet& keys) {
   BinaryWriter w;
+  const core::WipeOnExit wipe_payload(w.mutable_buffer());
   w.u64(keys.circuit_fingerprint);
   w.u64(keys.key_pair_id);
   std::string small = tfhe::serialize_tfhe_object(keys.keys.small_key, keys.params);
+  const core::WipeOnExit wipe_small(small);
   std::string glwe = tfhe::serialize_tfhe_object(keys.keys.glwe_key, keys.params);
+  const core::WipeOnExit wipe_glwe(glwe);
   w.str(small);
   w.str(glwe);
-  core::wipe(small);
-  core::wipe(glwe);
-  std::string file = core::container_bytes(kSecretKeyHeader, w.buffer());
-  core::wipe(w.mutable_buffer());
-  return file;
+  return core::container_bytes(kSecretKeyHeader, w.buffer());
 }
 
 std::string eval_keys_file(const SeededEvaluationKeys& keys) {
@@ -135,28 +134,18 @@ std::string eval_keys_file(const SeededEvaluationKeys& keys) {
 
 void save_secret_keys(const std::string& path, const SecretKeySet& keys) {
   std::string file = secret_key_file(keys);
-  try {
-    core::write_file_atomic(path, file, core::FileAccess::kOwnerOnly);
-  } catch (...) {
-    core::wipe(file);
-    throw;
-  }
-  core::wipe(file);
+  const core::WipeOnExit wipe_file(file);
+  core::write_file_atomic(path, file, core::FileAccess::kOwnerOnly);
 }
 
 void save_key_pair(const std::string& secret_path, const SecretKeySet& secret, const std::string& eval_path,
                    const SeededEvaluationKeys& eval) {
   FHEQ_CHECK(secret.key_pair_id == eval.key_pair_id, "evaluation keys of another key pair");
   std::string secret_file = secret_key_file(secret);
+  const core::WipeOnExit wipe_secret(secret_file);
   const std::string eval_file = eval_keys_file(eval);
-  try {
-    core::write_files_atomic({{secret_path, secret_file, core::FileAccess::kOwnerOnly},
-                              {eval_path, eval_file, core::FileAccess::kShared}});
-  } catch (...) {
-    core::wipe(secret_file);
-    throw;
-  }
-  core::wipe(secret_file);
+  core::write_files_atomic({{secret_path, secret_file, core::FileAccess::kOwnerOnly},
+                            {eval_path, eval_file, core::FileAccess::kShared}});
 }
 
 void check_key_pair(const std::string& source, uint64_t found, uint64_t expected, const char* what) {
@@ -170,10 +159,7 @@ SecretKeySet load_secret_keys(const std::string& path, const tfhe::TfheParams& p
   if (!magic.empty() && magic != kSecretKeyMagic)
     FHEQ_THROW(path, ": expected a secret key, found ", describe_magic(magic));
   std::string payload = core::read_container_file(path, kSecretKeyHeader);
-  struct Wipe {
-    std::string& s;
-    ~Wipe() { core::wipe(s); }
-  } wipe_payload{payload};
+  const core::WipeOnExit wipe_payload(payload);
   BinaryReader r(payload, path);
   SecretKeySet out;
   out.params = params;

@@ -45,6 +45,13 @@ Fixture make_fixture(const std::string& name) {
   return f;
 }
 
+// A client of the fixture's artifact with freshly generated keys (not saved yet).
+Client client_with_keys(const Fixture& f) {
+  Client client = Client::load(f.art, f.toy);
+  client.generate_keys();
+  return client;
+}
+
 std::string bytes_of(const fs::path& path) { return core::read_file(path.string()); }
 
 void expect_error(const std::function<void()>& run, const std::string& must_contain) {
@@ -60,9 +67,7 @@ void expect_error(const std::function<void()>& run, const std::string& must_cont
 
 TEST(KeyHygiene, SecretKeyIsOwnerOnlyAndKeyPairsMustMatch) {
   Fixture f = make_fixture("pairs");
-  Client a = Client::load(f.art, f.toy), b = Client::load(f.art, f.toy);
-  a.generate_keys();
-  b.generate_keys();
+  Client a = client_with_keys(f), b = client_with_keys(f);
   const fs::path a_secret = f.dir / "A.secret", a_eval = f.dir / "A.eval";
   const fs::path b_secret = f.dir / "B.secret", b_eval = f.dir / "B.eval";
   a.save_keys(a_secret.string(), a_eval.string());
@@ -99,9 +104,7 @@ TEST(KeyHygiene, SecretKeyIsOwnerOnlyAndKeyPairsMustMatch) {
 
 TEST(KeyHygiene, KeygenWritesBothFilesOrNeither) {
   Fixture f = make_fixture("atomic");
-  Client first = Client::load(f.art, f.toy), second = Client::load(f.art, f.toy);
-  first.generate_keys();
-  second.generate_keys();
+  Client first = client_with_keys(f), second = client_with_keys(f);
   const fs::path secret = f.dir / "secret.key", eval = f.dir / "eval.keys";
   first.save_keys(secret.string(), eval.string());
   const std::string old_secret = bytes_of(secret), old_eval = bytes_of(eval);
@@ -116,8 +119,7 @@ TEST(KeyHygiene, KeygenWritesBothFilesOrNeither) {
 
 TEST(KeyHygiene, EmptyAndMisshapenInputsAreRefusedBeforeAnyWork) {
   Fixture f = make_fixture("inputs");
-  Client client = Client::load(f.art, f.toy);
-  client.generate_keys();
+  Client client = client_with_keys(f);
   const fs::path secret = f.dir / "secret.key", eval = f.dir / "eval.keys";
   client.save_keys(secret.string(), eval.string());
   expect_error([&] { client.encrypt(slice_batch(f.test.x, 0, 0), (f.dir / "E.ct").string()); }, "no samples");

@@ -63,10 +63,7 @@ void write_bits(BinaryWriter& w, const core::SecretVector<uint64_t>& bits) {
 
 core::SecretVector<uint64_t> read_bits(BinaryReader& r, const char* field, uint64_t expected_count) {
   std::vector<uint8_t> bytes = r.pod_vector<uint8_t>(field);
-  struct WipeOnExit {
-    std::vector<uint8_t>& v;
-    ~WipeOnExit() { core::wipe(v.data(), v.size()); }
-  } wipe_bytes{bytes};
+  const core::WipeOnExit wipe_bytes(bytes);
   if (bytes.size() != expected_count)
     r.fail(field, "holds " + std::to_string(bytes.size()) + " coefficients, expected " + std::to_string(expected_count));
   core::SecretVector<uint64_t> bits(bytes.size());
