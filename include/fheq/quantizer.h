@@ -1,4 +1,4 @@
-// Uniform affine quantization (../shared/DESIGN.md §2), mirroring Concrete ML's QuantizedArray.
+// Uniform affine quantization (Jacob et al. 2018, §2.1; docs/QUANTIZATION.md), mirroring Concrete ML's QuantizedArray.
 //   scale S = (β − α) / (2^n − 1), zero point Z = round(−α / S);  q = clip(round(x / S) + Z);  x̂ = S·(q − Z)
 // Rounding is half-to-even (as NumPy's rint).
 #pragma once

@@ -1,4 +1,4 @@
-// Message encoding on the torus with one padding bit (../../../shared/DESIGN.md §3):
+// Message encoding on the torus with one padding bit (Chillotti et al., TFHE, J. Cryptology 2020; docs/TFHE.md §2):
 // a p-bit value m ∈ [0, 2^p) sits at m·Δ with Δ = 2^(64−(p+1)); the top bit stays free so the
 // negacyclic blind rotation can evaluate arbitrary tables.
 #pragma once

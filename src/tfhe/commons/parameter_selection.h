@@ -1,4 +1,4 @@
-// Choice of a 128-bit TFHE parameter set for a circuit (../shared/DESIGN.md §3): given the largest
+// Choice of a 128-bit TFHE parameter set for a circuit (docs/TFHE.md §3): given the largest
 // TLU precision p, the largest 2-norm of the clear weights feeding a TLU and a target error
 // probability per PBS, pick the cheapest secure set whose predicted p_error meets the target.
 //

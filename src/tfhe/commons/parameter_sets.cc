@@ -56,8 +56,8 @@ TfheParams build_tfhers() {
 }
 
 // Concrete optimizer reference table (128-bit, binary keys, p_error 6.3e-5 per TLU, log2 ||w||_2 = 0),
-// reproduced in ../shared/DESIGN.md §3. Noise is the minimal secure Gaussian from the security curve.
-// The p = 5 and p = 7 rows of DESIGN.md list KS "3×5" and "3×6"; with those the noise model below
+// as the Concrete ML / Concrete documentation publishes it (listed in docs/TFHE.md §1). Noise is the minimal secure Gaussian from the security curve.
+// The p = 5 and p = 7 rows of that table list KS "3×5" and "3×6"; with those the noise model below
 // (which reproduces the other six rows at p_error = 6.3e-5 to two digits) predicts p_error 0.07 and
 // 0.22, while level/base_log swapped (5 levels of 2^3, 6 levels of 2^3) give ~6e-5 like every other row:
 // we read them as transposed in the transcription and use 5×3 and 6×3 (docs/TFHE.md).

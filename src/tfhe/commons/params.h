@@ -1,4 +1,4 @@
-// A complete TFHE parameter set for the KS → PBS atomic pattern (../shared/DESIGN.md §3).
+// A complete TFHE parameter set for the KS → PBS atomic pattern (docs/TFHE.md §1).
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 // 128-bit security.
 //
 // Source: the Concrete optimizer's security curve (lattice-estimator fit, binary keys, d >= 450),
-// as quoted in ../shared/DESIGN.md §3:
+// (Concrete optimizer, concrete-security-curves; restated in docs/TFHE.md §2):
 //   log2(σ/q) = −0.025696778711484593·d + 2.675931372549016, floored at 2^(2−64),
 // applied with d = n for LWE keys and d = k·N for GLWE keys (a GLWE instance of dimension k over
 // Z_q[X]/(X^N+1) is treated as an LWE instance of dimension k·N, as Concrete does).

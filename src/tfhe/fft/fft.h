@@ -1,5 +1,5 @@
 // Negacyclic polynomial products in Z_{2^64}[X]/(X^N + 1) through an N/2-point complex FFT
-// with the twist w^j = exp(i·π·j/N) (the real/imaginary folding of ../shared/DESIGN.md §3).
+// with the twist w^j = exp(i·π·j/N) (the real/imaginary folding of a negacyclic FFT, as tfhe-rs does; docs/TFHE.md §2).
 // f64 keeps ~53 bits, so products of a torus polynomial (64 bits) by a small-integer polynomial
 // (decomposition digits, |d| ≤ 2^(base_log-1)) have a rounding error that is part of the noise
 // model; fft_ref.h has the exact products the tests compare against.
