@@ -31,7 +31,7 @@ dataset_of() {  # the dataset recorded next to the model (zoo.json or models.jso
   "$py" - "$1" "$root" <<'EOF'
 import json, os, sys
 name = os.path.splitext(os.path.basename(sys.argv[1]))[0]
-for f in ("models/zoo/zoo.json", "models/models.json"):
+for f in ("models/zoo/zoo.json", "models/models.json", "models/qat/qat.json"):
     path = os.path.join(sys.argv[2], f)
     if os.path.exists(path):
         d = json.load(open(path))

@@ -66,8 +66,18 @@ struct QuantOpReport {
   int64_t tables = 0;
 };
 
+// Where one tensor's integer grid came from: the model's own quantizer (a quantization-aware model: QDQ or
+// QONNX, docs/QAT.md) or calibration.
+struct QuantGridReport {
+  std::string role;    // "input", "weights" (tensor = the node reading them), "activation"
+  std::string tensor;
+  bool from_model = false;
+  std::string detail;
+};
+
 struct QuantReport {
   NBits n_bits;
+  std::vector<QuantGridReport> grids;
   std::string calibration;
   bool per_channel = false;
   int64_t calibration_samples = 0;

@@ -1,4 +1,5 @@
 // fheq::CompiledModel and fheq::compile (include/fheq/compiler.h) over compiler::compile_circuit.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -181,7 +182,13 @@ CompiledModel compile(const FloatModel& model, const FloatTensor& calibration, c
   FHEQ_REQUIRE(options.ptq.rounding_bits == 0, "CompileOptions: set rounding_bits / rounding_auto, not ptq.rounding_bits");
   QuantizedModel baseline = quantize(model, calibration, options.ptq);
   std::string note;
-  if (!options.allocate_bits || !compiler::runs_auto_rounding(baseline.network(), options, &note))
+  // A quantization-aware model's weights keep the integers its own quantizers chose: nothing to allocate.
+  const auto& grids = baseline.network().grids;
+  const bool weights_from_model = std::any_of(grids.begin(), grids.end(), [](const quant::GridSource& g) {
+    return g.role == "weights" && g.from_model;
+  });
+  if (!options.allocate_bits || weights_from_model ||
+      !compiler::runs_auto_rounding(baseline.network(), options, &note))
     return compile_quantized(std::move(baseline), nullptr, calibration, options, start);
   compiler::BitAllocation allocation = compiler::allocate_bits(model, baseline, calibration, options);
   const std::vector<size_t> order = compiler::by_latency(allocation);

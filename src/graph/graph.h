@@ -47,6 +47,10 @@ struct Graph {
   std::map<std::string, FloatTensor> constants;  // initializers and folded Constant nodes
   std::vector<Node> nodes;            // topological order
   std::map<std::string, Shape> value_shapes;     // inferred shapes of every value (batch dim -1)
+  // Constants a model quantizer produced (quantization-aware weights, folded at import): the distinct scales of
+  // their grid. Every element is an integer multiple of one of them, which the quantizer keeps instead of
+  // re-quantizing the weights (docs/QAT.md).
+  std::map<std::string, std::vector<double>> grid_scales;
 
   bool is_constant(const std::string& value) const { return constants.count(value) != 0; }
   const FloatTensor& constant(const std::string& value) const;  // throws fheq::Error if absent

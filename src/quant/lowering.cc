@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include "core/check.h"
+#include "core/rounding.h"
 #include "quant/bit_width.h"
 #include "quant/integer_executor.h"
 #include "quant/tlu.h"
@@ -41,8 +43,17 @@ const std::set<std::string>& elementwise_ops() {
   static const std::set<std::string> ops{
       "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Softplus", "Softsign", "Elu", "Celu", "Selu",
       "HardSigmoid", "HardSwish", "Erf", "Gelu", "Clip", "Exp", "Log", "Abs", "Neg", "Sqrt", "Reciprocal",
-      "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min"};
+      "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "FakeQuant", "BipolarQuant", "Trunc"};
   return ops;
+}
+
+// Model quantizers; for each the scale of its output grid is its first constant input.
+bool is_model_quantizer(const std::string& op) { return op == "FakeQuant" || op == "BipolarQuant" || op == "Trunc"; }
+
+std::string grid_text(double scale, int64_t qmin, int64_t qmax, const std::string& node) {
+  std::ostringstream out;
+  out << "codes [" << qmin << ", " << qmax << "], scale " << scale << " (node '" << node << "')";
+  return out.str();
 }
 
 // numpy-broadcasts constant `c` to [1, sample...] and returns its value at each sample element.
@@ -182,18 +193,108 @@ ValueId Lowering::build_tlu(const QValue& value, const std::string& name, int bu
   return append(std::move(op));
 }
 
+double Lowering::model_grid(const QValue& value) const {
+  double grid = 0.0;
+  for (const AffineGroup& g : value.groups) {
+    size_t last = g.steps.size();
+    // Relu keeps a grid: 0 is on every grid with an integer zero point.
+    while (last > 0 && g.steps[last - 1].node.op_type == "Relu") --last;
+    if (last == 0 || !is_model_quantizer(g.steps[last - 1].node.op_type)) return 0.0;
+    const double scale = g.steps[last - 1].constants.at(0);
+    if (grid != 0.0 && scale != grid) return 0.0;
+    grid = scale;
+  }
+  return grid;
+}
+
 QValue Lowering::requantize(const QValue& value, const std::string& name) {
+  if (const double grid = model_grid(value); grid > 0.0) {
+    const ValueId id = build_tlu(value, name, table_budget(), [&](size_t, double x, int64_t) {
+      const double k = core::round_half_to_even(x / grid);
+      FHEQ_CHECK(std::abs(x / grid - k) <= 1e-6, "value ", x, " is not on the model grid ", grid);
+      return static_cast<int64_t>(k);
+    });
+    const std::vector<UnaryStep>& steps = value.groups[0].steps;
+    const UnaryStep& quantizer = *std::find_if(steps.rbegin(), steps.rend(),
+                                               [](const UnaryStep& step) { return is_model_quantizer(step.node.op_type); });
+    const IntRange codes = observed_range(calib_[static_cast<size_t>(id)]);
+    std::ostringstream detail;
+    detail << "scale " << grid << ", codes seen [" << codes.min << ", " << codes.max << "] (node '"
+           << quantizer.node.name << "')";
+    net_.grids.push_back({"activation", name, true, detail.str()});
+    QValue out;
+    out.id = id;
+    out.groups = {AffineGroup{grid, 0.0, {}}};
+    out.element_group.assign(static_cast<size_t>(net_.graph.elements(id)), 0);
+    return out;
+  }
   Calibrator calibrator(config_.calibration);
   calibrator.observe(calibration_floats(value));
   const QuantParams params = calibrator.params(config_.n_bits.activations, QuantOptions{});
   const ValueId id = build_tlu(value, name, table_budget(), [&](size_t, double x, int64_t) {
     return quantize_value(x, params) - params.zero_point;
   });
+  net_.grids.push_back({"activation", name, false, "calibrated, " + std::to_string(config_.n_bits.activations) + "-bit"});
   QValue out;
   out.id = id;
   out.groups = {AffineGroup{params.scale, 0.0, {}}};
   out.element_group.assign(static_cast<size_t>(net_.graph.elements(id)), 0);
   return out;
+}
+
+void Lowering::lower_fake_quant(const graph::Node& node) {
+  const QValue& x = encrypted(node, node.inputs.at(0));
+  const FloatTensor& scale = graph_.constant(node.inputs.at(1));
+  const FloatTensor& zero_point = graph_.constant(node.inputs.at(2));
+  if (scale.size() == 1 && zero_point.size() == 1 && x.is_affine() && x.uniform_scale() && x.uniform_offset() &&
+      x.groups[0].scale == scale[0] && x.groups[0].offset == std::round(x.groups[0].offset)) {
+    // x = s·(q − o) is on the grid; FakeQuant changes nothing when q − o + z stays within [qmin, qmax].
+    const IntRange worst = worst_[static_cast<size_t>(x.id)];
+    const auto shift = static_cast<int64_t>(zero_point[0] - x.groups[0].offset);
+    if (worst.min + shift >= node.attr_int("qmin", 0) && worst.max + shift <= node.attr_int("qmax", 255)) {
+      qvalues_[node.outputs.at(0)] = x;
+      return;
+    }
+  }
+  lower_elementwise(node);
+}
+
+InputQuantizer Lowering::input_quantizer(const std::string& input_name, const Shape& sample) {
+  // Reshapes between the input and its quantizer do not change values: look through them.
+  std::string value = input_name;
+  std::vector<const graph::Node*> readers = graph_.consumers(value);
+  while (readers.size() == 1 && (readers[0]->op_type == "Reshape" || readers[0]->op_type == "Flatten" ||
+                                 readers[0]->op_type == "Squeeze" || readers[0]->op_type == "Unsqueeze")) {
+    value = readers[0]->outputs.at(0);
+    readers = graph_.consumers(value);
+  }
+  const graph::Node* model = readers.empty() ? nullptr : readers[0];
+  for (const graph::Node* reader : readers) {
+    const bool same = reader->op_type == "FakeQuant" && reader->inputs[0] == value &&
+                      graph_.constant(reader->inputs[1]).size() == 1 && graph_.constant(reader->inputs[2]).size() == 1 &&
+                      graph_.constant(reader->inputs[1]).data == graph_.constant(model->inputs[1]).data &&
+                      graph_.constant(reader->inputs[2]).data == graph_.constant(model->inputs[2]).data &&
+                      reader->attr_int("qmin", 0) == model->attr_int("qmin", 0) &&
+                      reader->attr_int("qmax", 255) == model->attr_int("qmax", 255) &&
+                      reader->attr_string("rounding_mode", "ROUND") == "ROUND";
+    if (!same) model = nullptr;
+  }
+  if (model != nullptr) {
+    // The client rounds half to even and clips, exactly as the model's quantizer: its FakeQuant becomes a no-op.
+    QuantParams params;
+    params.scale = graph_.constant(model->inputs[1])[0];
+    params.zero_point = static_cast<int64_t>(graph_.constant(model->inputs[2])[0]);
+    params.qmin = model->attr_int("qmin", 0);
+    params.qmax = model->attr_int("qmax", 255);
+    params.options.is_signed = params.qmin < 0;
+    params.n_bits = bits_for_range(IntRange{params.qmin, params.qmax});
+    net_.grids.push_back({"input", input_name, true, grid_text(params.scale, params.qmin, params.qmax, model->name)});
+    return InputQuantizer{params, sample};
+  }
+  Calibrator input_calibrator(config_.calibration);
+  input_calibrator.observe(calibration_.data);
+  net_.grids.push_back({"input", input_name, false, "calibrated, " + std::to_string(config_.n_bits.inputs) + "-bit"});
+  return InputQuantizer{input_calibrator.params(config_.n_bits.inputs, QuantOptions{}), sample};
 }
 
 void Lowering::lower_elementwise(const graph::Node& node) {
@@ -265,11 +366,12 @@ void Lowering::lower_node(const graph::Node& node) {
   if (op == "AveragePool") return lower_average_pool(node, false);
   if (op == "GlobalAveragePool") return lower_average_pool(node, true);
   if (op == "MaxPool") return lower_max_pool(node);
+  if (op == "FakeQuant") return lower_fake_quant(node);
   if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") return lower_reshape(node);
   if (elementwise_ops().count(op)) return lower_elementwise(node);
   unsupported(node, "operator not supported by post-training quantization (supported: Gemm, MatMul, Conv, "
                     "AveragePool, GlobalAveragePool, MaxPool, Flatten, Reshape, Squeeze, Unsqueeze, Add/Sub, "
-                    "elementwise ops with constant operands)");
+                    "model quantizers, elementwise ops with constant operands)");
 }
 
 QuantizedNetwork Lowering::run() {
@@ -282,9 +384,7 @@ QuantizedNetwork Lowering::run() {
                "calibration data: shape ", shape_to_string(calibration_.shape), " does not match the model input [N, ",
                shape_to_string(sample).substr(1));
 
-  Calibrator input_calibrator(config_.calibration);
-  input_calibrator.observe(calibration_.data);
-  net_.input = InputQuantizer{input_calibrator.params(config_.n_bits.inputs, QuantOptions{}), sample};
+  net_.input = input_quantizer(input_name, sample);
   net_.input_range = IntRange{net_.input.params.qmin, net_.input.params.qmax};
   net_.calibration_samples = calibration_.dim(0);
   const ValueId in = net_.graph.add_value(fresh_name(input_name), sample);

@@ -55,7 +55,15 @@ class Lowering {
   ValueId build_tlu(const QValue& value, const std::string& name, int budget_bits, const Encoder& encode);
   // Requantizes to n_bits.activations unsigned codes over the calibrated range of f(value), centred
   // (the table writes q − Z, so the result is an affine QValue with offset 0 and one group).
+  // When the last quantizer step of every group is a model quantizer (FakeQuant, BipolarQuant, Trunc) followed by
+  // nothing but Relu, the table writes that quantizer's integers instead (no calibration).
   QValue requantize(const QValue& value, const std::string& name);
+  // The scale of that model quantizer, or 0 when `value` is not on one model grid.
+  double model_grid(const QValue& value) const;
+  // FakeQuant: nothing to do when the value already lies on its grid within its code range; else a table step.
+  void lower_fake_quant(const graph::Node& node);
+  // The client's input quantizer: the model's, when the input feeds only FakeQuants with one scalar grid.
+  InputQuantizer input_quantizer(const std::string& input_name, const Shape& sample);
   int table_budget() const;
 
   // ---- linear (lowering_linear.cc)
@@ -63,10 +71,15 @@ class Lowering {
   void lower_matmul(const graph::Node& node);
   void lower_conv(const graph::Node& node);
   // Integer weights for a row-major [rows × cols] float matrix: one symmetric scale per row or one in all.
-  void quantize_weights(const std::vector<double>& w, int64_t rows, int64_t cols, std::vector<int64_t>& q,
-                        std::vector<double>& scales) const;
-  QValue dense(const graph::Node& node, const QValue& x, const std::vector<double>& w, const std::vector<double>& bias,
-               int64_t out_features, const std::string& out_name);
+  // Weights on a model quantizer's grid (graph.grid_scales[weight], times `factor`) keep their integers: each row
+  // takes the largest of the grid's scales on which it is integral. True when the model's grid was used.
+  bool quantize_weights(const graph::Node& node, const std::string& weight, double factor, const std::vector<double>& w,
+                        int64_t rows, int64_t cols, std::vector<int64_t>& q, std::vector<double>& scales);
+  bool weights_on_model_grid(const std::vector<double>& grid, const std::vector<double>& w, int64_t rows, int64_t cols,
+                             std::vector<int64_t>& q, std::vector<double>& scales) const;
+  QValue dense(const graph::Node& node, const QValue& x, const std::string& weight, double factor,
+               const std::vector<double>& w, const std::vector<double>& bias, int64_t out_features,
+               const std::string& out_name);
 
   // ---- pools and two-operand sums (lowering_pool.cc)
   void lower_average_pool(const graph::Node& node, bool global);

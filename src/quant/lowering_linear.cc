@@ -3,7 +3,10 @@
 //       ≈ s·Sw_o · (Σ_i qw_oi·q_i + c_o),  c_o = b_o / (s·Sw_o) − Σ_i qw_oi·o_i.
 // Only Σ qw·q touches encrypted data; round(c_o) is the op's clear bias. The result is affine with scale
 // s·Sw_o and offset 0 (the rounding of c_o, at most half an accumulator step, is dropped so per-tensor
-// weights keep one table per tensor). Rescale, activation and the next quantizer go into the next TLU.
+// weights keep one table per tensor) — except for a quantization-aware model's own weights, whose channels keep
+// round(c_o) − c_o as their offset, so the tables reproduce the model's forward. Rescale, activation and the next
+// quantizer go into the next TLU.
+#include <algorithm>
 #include <cmath>
 
 #include "core/check.h"
@@ -13,16 +16,19 @@ namespace fheq::quant {
 
 namespace {
 
-// Groups of a linear op's output: one per distinct output scale; element e belongs to channel e / plane.
-void output_groups(const std::vector<double>& scales, double input_scale, int64_t plane, QValue& y) {
+// Groups of a linear op's output: one per distinct output scale and offset; element e belongs to channel e / plane.
+// `offsets` (empty: all 0) keep the part of each channel's clear bias the integer bias dropped.
+void output_groups(const std::vector<double>& scales, const std::vector<double>& offsets, double input_scale,
+                   int64_t plane, QValue& y) {
   std::vector<int32_t> group_of_channel(scales.size());
   for (size_t c = 0; c < scales.size(); ++c) {
     const double s = input_scale * scales[c];
+    const double offset = offsets.empty() ? 0.0 : offsets[c];
     int32_t g = -1;
     for (size_t k = 0; k < y.groups.size(); ++k)
-      if (y.groups[k].scale == s) g = static_cast<int32_t>(k);
+      if (y.groups[k].scale == s && y.groups[k].offset == offset) g = static_cast<int32_t>(k);
     if (g < 0) {
-      y.groups.push_back(AffineGroup{s, 0.0, {}});
+      y.groups.push_back(AffineGroup{s, offset, {}});
       g = static_cast<int32_t>(y.groups.size() - 1);
     }
     group_of_channel[c] = g;
@@ -33,8 +39,49 @@ void output_groups(const std::vector<double>& scales, double input_scale, int64_
 
 }  // namespace
 
-void Lowering::quantize_weights(const std::vector<double>& w, int64_t rows, int64_t cols, std::vector<int64_t>& q,
-                                std::vector<double>& scales) const {
+bool Lowering::weights_on_model_grid(const std::vector<double>& grid, const std::vector<double>& w, int64_t rows,
+                                     int64_t cols, std::vector<int64_t>& q, std::vector<double>& scales) const {
+  q.resize(w.size());
+  scales.assign(static_cast<size_t>(rows), 0.0);
+  std::vector<double> candidates = grid;
+  std::sort(candidates.rbegin(), candidates.rend());  // the largest fitting scale gives the smallest integers
+  for (int64_t r = 0; r < rows; ++r) {
+    const size_t begin = static_cast<size_t>(r * cols);
+    for (double s : candidates) {
+      bool fits = s > 0.0;
+      for (int64_t c = 0; c < cols && fits; ++c) {
+        const double k = w[begin + static_cast<size_t>(c)] / s;
+        // A model quantizer's weight is (q − z)·s, exact in double; 1e-6 allows for a float32 product.
+        fits = std::abs(k) <= 65536.0 && std::abs(k - std::nearbyint(k)) <= 1e-6;
+      }
+      if (!fits) continue;
+      scales[static_cast<size_t>(r)] = s;
+      for (int64_t c = 0; c < cols; ++c)
+        q[begin + static_cast<size_t>(c)] = static_cast<int64_t>(std::nearbyint(w[begin + static_cast<size_t>(c)] / s));
+      break;
+    }
+    if (scales[static_cast<size_t>(r)] == 0.0) return false;
+  }
+  return true;
+}
+
+bool Lowering::quantize_weights(const graph::Node& node, const std::string& weight, double factor,
+                                const std::vector<double>& w, int64_t rows, int64_t cols, std::vector<int64_t>& q,
+                                std::vector<double>& scales) {
+  if (auto grid = graph_.grid_scales.find(weight); grid != graph_.grid_scales.end()) {
+    std::vector<double> scaled = grid->second;
+    for (double& s : scaled) s *= std::abs(factor);
+    if (weights_on_model_grid(scaled, w, rows, cols, q, scales)) {
+      int64_t largest = 0;
+      for (int64_t v : q) largest = std::max(largest, std::abs(v));
+      net_.grids.push_back({"weights", node.name, true,
+                            "integers up to " + std::to_string(largest) + ", " + std::to_string(scaled.size()) +
+                                (scaled.size() == 1 ? " scale" : " scales")});
+      return true;
+    }
+    net_.grids.push_back({"weights", node.name, false,
+                          "re-quantized: no single grid scale per output row (per-input-channel scales?)"});
+  }
   const QuantOptions symmetric{.is_signed = true, .is_symmetric = true, .is_narrow = true};
   CalibrationOptions weight_calibration;
   weight_calibration.method =
@@ -55,15 +102,22 @@ void Lowering::quantize_weights(const std::vector<double>& w, int64_t rows, int6
     scales[static_cast<size_t>(r)] = p.scale;
     for (int64_t c = 0; c < cols; ++c) q[begin + static_cast<size_t>(c)] = quantize_value(w[begin + static_cast<size_t>(c)], p);
   }
+  if (!net_.grids.empty() && net_.grids.back().tensor == node.name) return false;  // the re-quantized note above
+  net_.grids.push_back({"weights", node.name, false,
+                        "calibrated, " + std::to_string(config_.n_bits.weights) + "-bit " +
+                            (config_.per_channel ? "per-channel" : "per-tensor")});
+  return false;
 }
 
-QValue Lowering::dense(const graph::Node& node, const QValue& x_in, const std::vector<double>& w,
-                       const std::vector<double>& bias, int64_t out_features, const std::string& out_name) {
+QValue Lowering::dense(const graph::Node& node, const QValue& x_in, const std::string& weight, double factor,
+                       const std::vector<double>& w, const std::vector<double>& bias, int64_t out_features,
+                       const std::string& out_name) {
   const QValue x = x_in.is_affine() && x_in.uniform_scale() ? x_in : requantize(x_in, node.inputs[0] + "/requant");
   const int64_t in_features = net_.graph.elements(x.id);
   std::vector<int64_t> qw;
   std::vector<double> sw;
-  quantize_weights(w, out_features, in_features, qw, sw);
+  const bool model_weights = quantize_weights(node, weight, factor, w, out_features, in_features, qw, sw);
+  std::vector<double> offsets;  // a model's own weights: keep the exact bias, as its fake-quant forward does
   const double s = x.groups[0].scale;
   DenseOp op;
   op.input = x.id;
@@ -76,12 +130,13 @@ QValue Lowering::dense(const graph::Node& node, const QValue& x_in, const std::v
       c -= static_cast<double>(qw[static_cast<size_t>(o * in_features + i)]) *
            x.groups[static_cast<size_t>(x.element_group[static_cast<size_t>(i)])].offset;
     op.bias[static_cast<size_t>(o)] = static_cast<int64_t>(round_half_to_even(c));
+    if (model_weights) offsets.push_back(static_cast<double>(op.bias[static_cast<size_t>(o)]) - c);
   }
   op.weights = std::move(qw);
   QValue y;
   y.id = op.output = net_.graph.add_value(fresh_name(out_name), Shape{out_features});
   append(std::move(op));
-  output_groups(sw, s, 1, y);
+  output_groups(sw, offsets, s, 1, y);
   return y;
 }
 
@@ -107,7 +162,7 @@ void Lowering::lower_gemm(const graph::Node& node) {
     if (c.size() != 1 && c.size() != m) unsupported(node, "C of shape " + shape_to_string(c.shape) + " is not per-output");
     for (int64_t o = 0; o < m; ++o) bias[static_cast<size_t>(o)] = beta * c[c.size() == 1 ? 0 : o];
   }
-  qvalues_[node.outputs.at(0)] = dense(node, a, w, bias, m, node.outputs[0]);
+  qvalues_[node.outputs.at(0)] = dense(node, a, node.inputs[1], alpha, w, bias, m, node.outputs[0]);
 }
 
 void Lowering::lower_matmul(const graph::Node& node) {
@@ -122,7 +177,8 @@ void Lowering::lower_matmul(const graph::Node& node) {
   std::vector<double> w(static_cast<size_t>(m * k));
   for (int64_t o = 0; o < m; ++o)
     for (int64_t i = 0; i < k; ++i) w[static_cast<size_t>(o * k + i)] = b[i * m + o];
-  qvalues_[node.outputs.at(0)] = dense(node, a, w, std::vector<double>(static_cast<size_t>(m), 0.0), m, node.outputs[0]);
+  qvalues_[node.outputs.at(0)] =
+      dense(node, a, node.inputs[1], 1.0, w, std::vector<double>(static_cast<size_t>(m), 0.0), m, node.outputs[0]);
 }
 
 void Lowering::lower_conv(const graph::Node& node) {
@@ -150,7 +206,8 @@ void Lowering::lower_conv(const graph::Node& node) {
   const int64_t out_channels = wt.dim(0), taps = wt.dim(1) * wt.dim(2) * wt.dim(3);
   std::vector<int64_t> qw;
   std::vector<double> sw;
-  quantize_weights(wt.data, out_channels, taps, qw, sw);
+  const bool model_weights = quantize_weights(node, node.inputs[1], 1.0, wt.data, out_channels, taps, qw, sw);
+  std::vector<double> offsets;  // a model's own weights: keep the exact bias, as its fake-quant forward does
   std::vector<double> bias(static_cast<size_t>(out_channels), 0.0);
   if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
     const FloatTensor& b = graph_.constant(node.inputs[2]);
@@ -171,12 +228,13 @@ void Lowering::lower_conv(const graph::Node& node) {
     for (int64_t t = 0; t < taps; ++t) weight_sum += qw[static_cast<size_t>(oc * taps + t)];
     const double c = bias[static_cast<size_t>(oc)] / (s * sw[static_cast<size_t>(oc)]) - offset * static_cast<double>(weight_sum);
     op.bias[static_cast<size_t>(oc)] = static_cast<int64_t>(round_half_to_even(c));
+    if (model_weights) offsets.push_back(static_cast<double>(op.bias[static_cast<size_t>(oc)]) - c);
   }
   op.weights = std::move(qw);
   QValue y;
   y.id = op.output = net_.graph.add_value(fresh_name(node.outputs[0]), out_shape);
   append(std::move(op));
-  output_groups(sw, s, out_shape[1] * out_shape[2], y);
+  output_groups(sw, offsets, s, out_shape[1] * out_shape[2], y);
   qvalues_[node.outputs[0]] = std::move(y);
 }
 

@@ -122,12 +122,26 @@ void Lowering::lower_max_pool(const graph::Node& node) {
 }
 
 void Lowering::lower_add_encrypted(const graph::Node& node, int64_t sign) {
-  const QValue a = encrypted(node, node.inputs.at(0));
-  const QValue b = encrypted(node, node.inputs.at(1));
+  QValue a = encrypted(node, node.inputs.at(0));
+  QValue b = encrypted(node, node.inputs.at(1));
   const Shape shape = net_.graph.value(a.id).shape;
   if (net_.graph.value(b.id).shape != shape)
     unsupported(node, "encrypted operands of different shapes (" + shape_to_string(shape) + ", " +
                           shape_to_string(net_.graph.value(b.id).shape) + ") are not supported");
+  // Operands on one model grid (a quantization-aware residual: both quantized with the same scale) add exactly,
+  // without tables: s·(qa − oa) ± s·(qb − ob) = s·((qa ± qb) − (oa ± ob)).
+  if (model_grid(a) > 0.0) a = requantize(a, node.inputs[0] + "/requant");
+  if (model_grid(b) > 0.0) b = requantize(b, node.inputs[1] + "/requant");
+  if (a.is_affine() && b.is_affine() && a.uniform_scale() && b.uniform_scale() && a.uniform_offset() &&
+      b.uniform_offset() && a.groups[0].scale == b.groups[0].scale) {
+    QValue y;
+    y.id = net_.graph.add_value(fresh_name(node.outputs.at(0)), shape);
+    append(AddOp{a.id, b.id, y.id, sign});
+    y.groups = {AffineGroup{a.groups[0].scale, a.groups[0].offset + static_cast<double>(sign) * b.groups[0].offset, {}}};
+    y.element_group.assign(static_cast<size_t>(shape_size(shape)), 0);
+    qvalues_[node.outputs[0]] = std::move(y);
+    return;
+  }
   std::vector<double> fa = calibration_floats(a);
   const std::vector<double> fb = calibration_floats(b);
   for (size_t i = 0; i < fa.size(); ++i) fa[i] += static_cast<double>(sign) * fb[i];

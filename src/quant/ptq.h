@@ -33,6 +33,15 @@ struct PtqConfig {
   double table_margin = 0.25;      // domain = calibrated range widened by this fraction of its span per side
 };
 
+// Where a tensor's integer grid came from: the model's own quantizer (quantization-aware models, docs/QAT.md) or
+// calibration (PTQ). One entry per quantized input, weight tensor and requantized activation.
+struct GridSource {
+  std::string role;    // "input", "weights", "activation"
+  std::string tensor;  // the float graph's value (weights: the node that reads them)
+  bool from_model = false;
+  std::string detail;  // e.g. "4-bit, scale 0.0123 (node 'q1')" or "calibrated, 8-bit"
+};
+
 struct QuantizedNetwork {
   IntegerGraph graph;
   InputQuantizer input;
@@ -41,6 +50,7 @@ struct QuantizedNetwork {
   IntRange input_range;                  // the input code range [qmin, qmax]
   std::vector<IntRange> observed;        // per value: range seen on the calibration set
   int64_t calibration_samples = 0;
+  std::vector<GridSource> grids;
 };
 
 // Throws fheq::Error naming the file and node for an unsupported model, bad options or bad data.

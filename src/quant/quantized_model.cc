@@ -53,6 +53,7 @@ QuantReport QuantizedModel::report() const {
   r.calibration = to_string(options_.calibration);
   r.per_channel = options_.per_channel;
   r.calibration_samples = network_->calibration_samples;
+  for (const quant::GridSource& g : network_->grids) r.grids.push_back({g.role, g.tensor, g.from_model, g.detail});
   for (const quant::OpBitWidth& b : bits.ops) {
     QuantOpReport o;
     o.index = b.op_index;

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/check.h"
+#include "core/rounding.h"
 
 namespace fheq {
 namespace {
@@ -63,14 +64,7 @@ CodeRange code_range(int n_bits, const QuantOptions& options) {
   return range;
 }
 
-double round_half_to_even(double x) {
-  if (!std::isfinite(x)) return x;
-  const double floor_x = std::floor(x);
-  const double fraction = x - floor_x;  // exact: x and floor(x) have the same binade or x is an integer
-  if (fraction < 0.5) return floor_x;
-  if (fraction > 0.5) return floor_x + 1.0;
-  return std::fmod(floor_x, 2.0) == 0.0 ? floor_x : floor_x + 1.0;
-}
+double round_half_to_even(double x) { return core::round_half_to_even(x); }
 
 QuantParams compute_quant_params(int n_bits, const CalibrationStats& stats, const QuantOptions& options) {
   require_finite_stats(stats);

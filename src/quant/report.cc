@@ -32,6 +32,15 @@ std::string QuantReport::to_text() const {
       << ", outputs " << (n_bits.outputs == 0 ? std::string("exact") : std::to_string(n_bits.outputs)) << "; calibration "
       << calibration << " on " << calibration_samples << " samples; " << (per_channel ? "per-channel" : "per-tensor")
       << " weights\n";
+  size_t from_model = 0;
+  for (const QuantGridReport& g : grids) from_model += g.from_model ? 1 : 0;
+  if (from_model > 0) {
+    // A quantization-aware model: say which grids it defined and which were calibrated.
+    out << "grids: " << from_model << " from the model's quantizers, " << grids.size() - from_model << " calibrated\n";
+    for (const QuantGridReport& g : grids)
+      out << "  " << pad_right(g.role, 11) << pad_right(g.tensor.substr(0, 40), 42)
+          << (g.from_model ? "model: " : "") << g.detail << "\n";
+  }
   out << pad_right("#", 4) << pad_right("op", 10) << pad_right("value", 22) << pad_right("shape", 14)
       << pad_right("range (calibration)", 26) << pad_right("range (worst case)", 30) << pad_right("TLU in bits cal/worst", 22)
       << pad_right("shift", 6) << pad_right("PBS bits", 9) << pad_right("tables", 7) << "PBS/sample\n";
@@ -91,6 +100,10 @@ std::string QuantReport::to_json() const {
     rows.push_back(std::move(row));
   }
   j["ops"] = std::move(rows);
+  nlohmann::json grid_rows = nlohmann::json::array();
+  for (const QuantGridReport& g : grids)
+    grid_rows.push_back({{"role", g.role}, {"tensor", g.tensor}, {"from_model", g.from_model}, {"detail", g.detail}});
+  j["grids"] = std::move(grid_rows);
   return j.dump(2);
 }
 

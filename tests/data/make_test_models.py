@@ -18,7 +18,7 @@ import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx")
 
@@ -221,6 +221,193 @@ def float_input(name, shape):
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
 
 
+def save_reference(name, onnx_bytes_or_path, x, y):
+    np.save(os.path.join(OUT, name + ".input.npy"), np.asarray(x, dtype=np.float32))
+    np.save(os.path.join(OUT, name + ".output.npy"), np.asarray(y, dtype=np.float64))
+    print(f"{name}: quantization-aware reference, {len(x)} samples")
+
+
+def qat_test_models(rand):
+    """Quantization-aware models (docs/QAT.md), one per producer, with their own fake-quant forward as reference:
+    torch.ao eager QAT (QDQ), onnxruntime's static QDQ layout (onnx.helper; a QuantizeLinear shared by two
+    DequantizeLinear, a Clip between Q and DQ, int32 biases), fheq_qat (QONNX Quant), and a hand-built QONNX model
+    with per-channel weight Quant, Trunc after AveragePool and BipolarQuant (onnx.brevitas domain)."""
+    import sys
+    import torch.ao.quantization as tq
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                    "python"))
+    import fheq_qat
+
+    torch.manual_seed(5)
+
+    class TorchQat(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
+            self.fc1, self.relu, self.fc2 = nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 4)
+
+        def forward(self, x):
+            return self.dequant(self.fc2(self.relu(self.fc1(self.quant(x)))))
+
+    m = TorchQat()
+    m.qconfig = tq.get_default_qat_qconfig("fbgemm", version=0)
+    m.train()
+    tq.prepare_qat(m, inplace=True)
+    for _ in range(10):
+        m(rand(64, 16))
+    m.apply(tq.disable_observer)
+    m.eval()
+    x = rand(512, 16)
+    torch.onnx.export(m, (x[:1],), os.path.join(OUT, "qdq_torch_small.onnx"), opset_version=13,
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    with torch.no_grad():
+        save_reference("qdq_torch_small", None, x.numpy(), m(x).numpy())
+
+    cnn = nn.Sequential(fheq_qat.QuantInput(8), fheq_qat.QuantConv2d(1, 4, 3, weight_bits=4), nn.ReLU(),
+                        fheq_qat.QuantAct(4), nn.MaxPool2d(2), nn.Flatten(),
+                        fheq_qat.QuantLinear(36, 5, weight_bits=3, input_bits=4))
+    cnn.train()
+    cnn(rand(64, 1, 8, 8).abs())
+    x = rand(512, 1, 8, 8).abs()
+    fheq_qat.export_qonnx(cnn, x[:2], os.path.join(OUT, "qonnx_fheq_qat_small.onnx"))
+    with torch.no_grad():
+        save_reference("qonnx_fheq_qat_small", None, x.numpy(), cnn(x).numpy())
+
+    # onnxruntime's static QDQ layout, by hand. h = Relu(x·W1 + b1) is quantized once (h_q) and dequantized by two
+    # readers; the input quantizer is followed by a Clip to [0, 127] as torch's reduce_range writes it.
+    gen = np.random.default_rng(7)
+    s_in, z_in, s_h, z_h = np.float32(0.02), np.uint8(100), np.float32(0.05), np.uint8(3)
+    w1 = gen.integers(-127, 128, size=(16, 12)).astype(np.int8)
+    sw1 = (gen.random(12) * 0.01 + 0.002).astype(np.float32)
+    b1 = gen.integers(-4000, 4000, size=12).astype(np.int32)
+    w2 = gen.integers(-127, 128, size=(12, 4)).astype(np.int8)
+    w3 = gen.integers(-127, 128, size=(12, 4)).astype(np.int8)
+    sw2, sw3 = np.float32(0.004), np.float32(0.003)
+    inits = [numpy_helper.from_array(a, n) for a, n in [
+        (np.array(s_in), "s_in"), (np.array(z_in), "z_in"), (np.array(s_h), "s_h"), (np.array(z_h), "z_h"),
+        (np.array(127, np.uint8), "clip_hi"), (w1, "w1_q"), (sw1, "w1_s"), (np.zeros(12, np.int8), "w1_z"),
+        (b1, "b1_q"), ((s_in * sw1).astype(np.float32), "b1_s"), (w2, "w2_q"), (np.array(sw2), "w2_s"),
+        (w3, "w3_q"), (np.array(sw3), "w3_s")]]
+    nodes = [helper.make_node("QuantizeLinear", ["input", "s_in", "z_in"], ["x_q"], name="in_q"),
+             helper.make_node("Clip", ["x_q", "", "clip_hi"], ["x_c"], name="in_clip"),
+             helper.make_node("DequantizeLinear", ["x_c", "s_in", "z_in"], ["x_dq"], name="in_dq"),
+             helper.make_node("DequantizeLinear", ["w1_q", "w1_s", "w1_z"], ["w1"], name="w1_dq", axis=1),
+             helper.make_node("DequantizeLinear", ["b1_q", "b1_s"], ["b1"], name="b1_dq", axis=0),
+             helper.make_node("MatMul", ["x_dq", "w1"], ["h_mm"], name="mm1"),
+             helper.make_node("Add", ["h_mm", "b1"], ["h_pre"], name="bias1"),
+             helper.make_node("Relu", ["h_pre"], ["h"], name="relu1"),
+             helper.make_node("QuantizeLinear", ["h", "s_h", "z_h"], ["h_q"], name="h_q"),
+             helper.make_node("DequantizeLinear", ["h_q", "s_h", "z_h"], ["h_a"], name="h_dq_a"),
+             helper.make_node("DequantizeLinear", ["h_q", "s_h", "z_h"], ["h_b"], name="h_dq_b"),
+             helper.make_node("DequantizeLinear", ["w2_q", "w2_s"], ["w2"], name="w2_dq"),
+             helper.make_node("DequantizeLinear", ["w3_q", "w3_s"], ["w3"], name="w3_dq"),
+             helper.make_node("MatMul", ["h_a", "w2"], ["o_a"], name="mm2"),
+             helper.make_node("MatMul", ["h_b", "w3"], ["o_b"], name="mm3"),
+             # both branches quantized on one grid before the sum (an exact add of codes)
+             helper.make_node("QuantizeLinear", ["o_a", "s_o", "z_o"], ["oa_q"], name="oa_q"),
+             helper.make_node("DequantizeLinear", ["oa_q", "s_o", "z_o"], ["oa"], name="oa_dq"),
+             helper.make_node("QuantizeLinear", ["o_b", "s_o", "z_o"], ["ob_q"], name="ob_q"),
+             helper.make_node("DequantizeLinear", ["ob_q", "s_o", "z_o"], ["ob"], name="ob_dq"),
+             helper.make_node("Add", ["oa", "ob"], ["output"], name="sum")]
+    inits += [numpy_helper.from_array(np.array(0.02, np.float32), "s_o"),
+              numpy_helper.from_array(np.array(0, np.int8), "z_o")]
+    helper_model("qdq_ort_small", nodes, [float_input("input", ["batch", 16])], [float_input("output", ["batch", 4])],
+                 inits)
+
+    def fq(v, s, z, lo, hi):
+        return (np.clip(np.round(v / s) + z, lo, hi) - z) * s
+
+    x = rand(512, 16).numpy().astype(np.float64) * 0.8
+    h = fq(x, float(s_in), 100, 0, 127)
+    h = np.maximum(h @ (w1 * sw1.astype(np.float64)) + b1 * (s_in * sw1).astype(np.float64), 0)
+    h = fq(h, float(s_h), 3, 0, 255)
+    s_o = float(np.float32(0.02))
+    save_reference("qdq_ort_small", None, x,
+                   fq(h @ (w2 * float(sw2)), s_o, 0, -128, 127) + fq(h @ (w3 * float(sw3)), s_o, 0, -128, 127))
+
+    # Hand-built QONNX (onnx.brevitas): Quant input (8-bit unsigned), Conv with per-channel 4-bit narrow weights,
+    # Relu, Quant 4-bit, AveragePool 2×2, Trunc (FLOOR, 6 → 4 bits), Flatten, MatMul (per-tensor 3-bit),
+    # BipolarQuant, MatMul with float weights (calibrated by fheq: a mixed model).
+    cw = gen.normal(size=(3, 1, 3, 3)).astype(np.float32)
+    cs = (np.abs(cw).reshape(3, -1).max(1) / 7).astype(np.float32).reshape(3, 1, 1, 1)
+    mw = gen.normal(size=(27, 6)).astype(np.float32)
+    fw = gen.normal(size=(6, 3)).astype(np.float32)
+    scalars = {"s_in": 1 / 255, "z0": 0.0, "b8": 8.0, "s_a": 0.25, "b4": 4.0, "b6": 6.0, "s_m": 0.3, "b3": 3.0,
+               "s_bip": 1.0}
+    inits = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in scalars.items()]
+    inits += [numpy_helper.from_array(a, n) for a, n in [(cw, "cw"), (cs, "cs"), (mw, "mw"), (fw, "fw"),
+                                                               (np.array([-1, 27], np.int64), "flat")]]
+    dom = "onnx.brevitas"
+    nodes = [helper.make_node("Quant", ["input", "s_in", "z0", "b8"], ["xq"], name="quant_in", domain=dom, signed=0),
+             helper.make_node("Quant", ["cw", "cs", "z0", "b4"], ["cwq"], name="quant_cw", domain=dom, narrow=1),
+             helper.make_node("Conv", ["xq", "cwq"], ["c"], name="conv"),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("Quant", ["r", "s_a", "z0", "b4"], ["rq"], name="quant_act", domain=dom, signed=0),
+             helper.make_node("AveragePool", ["rq"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Trunc", ["p", "s_a", "z0", "b6", "b4"], ["t"], name="trunc", domain=dom),
+             helper.make_node("Reshape", ["t", "flat"], ["f"], name="flatten"),
+             helper.make_node("Quant", ["mw", "s_m", "z0", "b3"], ["mwq"], name="quant_mw", domain=dom,
+                              rounding_mode="ROUND"),
+             helper.make_node("MatMul", ["f", "mwq"], ["m"], name="mm"),
+             helper.make_node("BipolarQuant", ["m", "s_bip"], ["b"], name="bipolar", domain=dom),
+             helper.make_node("MatMul", ["b", "fw"], ["output"], name="mm_float")]
+    helper_model("qonnx_brevitas_small", nodes, [float_input("input", ["batch", 1, 8, 8])],
+                 [float_input("output", ["batch", 3])], inits, domains=[dom])
+
+    x = np.abs(rand(512, 1, 8, 8).numpy().astype(np.float64)) * 0.5
+    xq = fq(x, 1 / np.float32(255), 0, 0, 255)
+    cwq = fq(cw.astype(np.float64), cs.astype(np.float64), 0, -7, 7)
+    conv = np.zeros((len(x), 3, 6, 6))
+    for o in range(3):
+        for i in range(3):
+            for j in range(3):
+                conv[:, o] += cwq[o, 0, i, j] * xq[:, 0, i:i + 6, j:j + 6]
+    rq = fq(np.maximum(conv, 0), 0.25, 0, 0, 15)
+    p = rq.reshape(len(x), 3, 3, 2, 3, 2).mean(axis=(3, 5))
+    t = np.floor(np.round(p / 0.25) / 4) * 0.25
+    m = t.reshape(len(x), 27) @ fq(mw.astype(np.float64), np.float32(0.3), 0, -4, 3)
+    b = np.where(m >= 0, 1.0, -1.0)
+    save_reference("qonnx_brevitas_small", None, x, b @ fw.astype(np.float64))
+
+    # ----- quantizers fheq must refuse with one line naming the node -----
+    one = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in {"s": 0.1, "z": 0.0, "b": 4.0,
+                                                                             "b17": 17.0, "b2": 2.0}.items()]
+    io_ = ([float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])])
+
+    def quant(inputs, name, **attrs):
+        return helper.make_node("Quant", inputs, ["output"], name=name, domain="qonnx.custom_op.general", **attrs)
+
+    helper_model("qonnx_bad_rounding", [quant(["input", "s", "z", "b"], "q_half_up", rounding_mode="HALF_UP")], *io_,
+                 one, domains=["qonnx.custom_op.general"])
+    helper_model("qonnx_bits17", [quant(["input", "s", "z", "b17"], "q_wide")], *io_, one,
+                 domains=["qonnx.custom_op.general"])
+    helper_model("qonnx_scale_from_input",
+                 [helper.make_node("ReduceMax", ["input"], ["m"], name="running_max", keepdims=0),
+                  quant(["input", "m", "z", "b"], "q_dynamic")], *io_, one, domains=["qonnx.custom_op.general"])
+    helper_model("qonnx_float_quant",
+                 [helper.make_node("FloatQuant", ["input", "s"], ["output"], name="fq", domain="qonnx.custom_op.general")],
+                 *io_, one, domains=["qonnx.custom_op.general"])
+    trunc = helper.make_node("Trunc", ["input", "s", "z", "b", "b2"], ["output"], name="trunc_v2",
+                             domain="qonnx.custom_op.general")
+    graph = helper.make_graph([trunc], "qonnx_trunc_v2", *io_, one)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                    helper.make_opsetid("qonnx.custom_op.general", 2)])
+    model.ir_version = 8
+    with open(os.path.join(OUT, "qonnx_trunc_v2.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    zq = [numpy_helper.from_array(np.array(0.1, np.float32), "s"), numpy_helper.from_array(np.array(0.2, np.float32), "s2"),
+          numpy_helper.from_array(np.array(128, np.uint8), "zp")]
+    helper_model("qdq_integer_escapes",  # QuantizeLinear's integers are also a graph output
+                 [helper.make_node("QuantizeLinear", ["input", "s", "zp"], ["codes"], name="q_in"),
+                  helper.make_node("DequantizeLinear", ["codes", "s", "zp"], ["output"], name="dq_out")],
+                 io_[0], io_[1] + [helper.make_tensor_value_info("codes", TensorProto.UINT8, ["batch", 4])], zq)
+    helper_model("qdq_requantize",  # dequantized with another scale than it was quantized with
+                 [helper.make_node("QuantizeLinear", ["input", "s", "zp"], ["q"], name="q_in"),
+                  helper.make_node("DequantizeLinear", ["q", "s2", "zp"], ["output"], name="dq_other_scale")],
+                 *io_, zq)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -333,6 +520,8 @@ def main():
                   helper.make_node("Dropout", ["m", "ratio"], ["d"], name="drop"),
                   helper.make_node("Identity", ["d"], ["output"], name="id_out")],
                  [float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])], [ratio])
+
+    qat_test_models(rand)
 
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"total size of {OUT}: {total} bytes")

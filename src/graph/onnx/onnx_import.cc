@@ -3,6 +3,7 @@
 #include "graph/onnx/onnx_import.h"
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -44,13 +45,36 @@ std::string node_name(const onnx::NodeProto& node, size_t index) {
   return node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
 }
 
+// QONNX quantizers (https://github.com/fastmachinelearning/qonnx): Brevitas exports them in onnx.brevitas, QONNX
+// tools in qonnx.custom_op.general (finn.custom_op.general before the rename).
+const std::set<std::string> kQonnxOps = {"Quant", "BipolarQuant", "Trunc"};
+bool is_qonnx_domain(const std::string& domain) {
+  return domain == "onnx.brevitas" || domain == "qonnx.custom_op.general" || domain == "finn.custom_op.general";
+}
+
+// Trunc changed meaning in version 2 of the QONNX domain (it rescales its output); fheq implements version 1.
+void screen_qonnx_versions(const onnx::ModelProto& model, const std::string& source) {
+  for (const auto& entry : model.opset_import())
+    if (is_qonnx_domain(entry.domain()))
+      for (const auto& n : model.graph().node())
+        FHEQ_REQUIRE(n.op_type() != "Trunc" || n.domain() != entry.domain() || entry.version() <= 1, source,
+                     ": node '", n.name(), "' (Trunc, domain '", entry.domain(), "' version ", entry.version(),
+                     "): only Trunc version 1 is supported");
+}
+
 // Fails early, before the checker, with the most useful message for unsupported operators.
 void screen_operators(const onnx::GraphProto& g, const std::string& source, int64_t opset) {
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
     const std::string prefix = source + ": node '" + node_name(n, static_cast<size_t>(i)) + "' (" + n.op_type();
+    if (is_qonnx_domain(n.domain())) {
+      FHEQ_REQUIRE(kQonnxOps.count(n.op_type()), prefix, ", domain '", n.domain(),
+                   "'): operator not supported; supported QONNX ops: Quant, BipolarQuant, Trunc");
+      continue;
+    }
     FHEQ_REQUIRE(n.domain().empty() || n.domain() == "ai.onnx", prefix, ", domain '", n.domain(),
-                 "'): operator not supported (custom domain); supported ops: ", supported_list());
+                 "'): operator not supported (custom domain); supported ops: ", supported_list(),
+                 "; QONNX Quant, BipolarQuant, Trunc");
     FHEQ_REQUIRE(onnx_import::is_supported_op(n.op_type()), prefix, ", opset ", opset,
                  "): operator not supported; supported ops: ", supported_list());
   }
@@ -126,6 +150,17 @@ bool is_float_type(int32_t elem_type) {
          elem_type == onnx::TensorProto::FLOAT16;
 }
 
+std::string zero_point_type_name(int32_t data_type, const std::string& context) {
+  switch (data_type) {
+    case onnx::TensorProto::UINT8: return "uint8";
+    case onnx::TensorProto::INT8: return "int8";
+    case onnx::TensorProto::UINT16: return "uint16";
+    case onnx::TensorProto::INT16: return "int16";
+    case onnx::TensorProto::INT32: return "int32";
+    default: FHEQ_THROW(context, ": zero point of ONNX data type ", data_type, " is not supported (uint8, int8, uint16, int16, int32)");
+  }
+}
+
 Graph convert(const onnx::ModelProto& model, const std::string& source, int64_t opset) {
   const onnx::GraphProto& g = model.graph();
   Graph graph;
@@ -147,6 +182,9 @@ Graph convert(const onnx::ModelProto& model, const std::string& source, int64_t 
     bool has_shape = false;
     graph.outputs.push_back({out.name(), onnx_import::shape_from_value_info(out, has_shape)});
   }
+  // Data types of constants, for QuantizeLinear, whose output type is its zero point's type.
+  std::map<std::string, int32_t> constant_types;
+  for (const auto& init : g.initializer()) constant_types[init.name()] = init.data_type();
   std::set<std::string> names;
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
@@ -160,11 +198,19 @@ Graph convert(const onnx::ModelProto& model, const std::string& source, int64_t 
     if (n.op_type() == "Constant") {
       FHEQ_REQUIRE(n.output_size() == 1, context, ": expected one output");
       graph.constants[n.output(0)] = constant_node_value(n, context);
+      if (n.attribute(0).name() == "value") constant_types[n.output(0)] = n.attribute(0).t().data_type();
       continue;
     }
     node.inputs.assign(n.input().begin(), n.input().end());
     node.outputs.assign(n.output().begin(), n.output().end());
     for (const auto& attr : n.attribute()) node.attributes[attr.name()] = onnx_import::attribute_from_proto(attr, context);
+    if (node.op_type == "Identity" && node.inputs.size() == 1 && constant_types.count(node.inputs[0]))
+      constant_types[node.outputs.at(0)] = constant_types[node.inputs[0]];  // torch 1.13 aliases shared zero points
+    if (node.op_type == "QuantizeLinear" && node.inputs.size() > 2 && !node.inputs[2].empty()) {
+      auto type = constant_types.find(node.inputs[2]);
+      FHEQ_REQUIRE(type != constant_types.end(), context, ": the zero point must be an initializer or a Constant");
+      node.attributes["zero_point_type"] = zero_point_type_name(type->second, context);
+    }
     graph.nodes.push_back(std::move(node));
   }
   return graph;
@@ -175,6 +221,7 @@ void simplify_graph(Graph& graph, const ImportOptions& options) {
   simplify::infer_shapes(graph);
   if (options.fold_constants) simplify::fold_constants(graph);
   if (options.fold_constants) simplify::fold_zero_pads(graph);
+  if (options.fold_constants) simplify::canonicalize_quantizers(graph);
   if (options.fuse_activations) simplify::fuse_exported_patterns(graph);
   if (options.fold_batch_norm) simplify::fold_batch_norm(graph);
   simplify::mark_client_side_tail(graph);
@@ -200,6 +247,7 @@ Graph load_onnx_from_bytes(const std::string& bytes, const std::string& source_n
                " is not supported (supported: ", kMinOpset, "-", kMaxOpset,
                "; export with torch.onnx.export(..., opset_version=13..17))");
   screen_operators(model.graph(), source_name, opset);
+  screen_qonnx_versions(model, source_name);
   screen_window_attributes(model.graph(), source_name);
   screen_external_data(model.graph(), source_name);
   run_onnx_checks(model, source_name);

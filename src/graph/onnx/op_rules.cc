@@ -83,6 +83,11 @@ const std::map<std::string, Rule>& rules() {
                          FHEQ_REQUIRE(!present(node, 3), where(graph, node), ": the axes input is not supported");
                        }});
     t["ConstantOfShape"] = constant_input(0, "the shape");
+    // Model quantizers (graph/ops/quantize.h): their parameters define the integer grid, so they must be known.
+    const Rule quantizer_parameters = all_of({constant_input(1, "the scale"), constant_input(2, "the zero point"),
+                                             constant_input(3, "the bit width"), constant_input(4, "the output bit width")});
+    for (const char* op : {"QuantizeLinear", "DequantizeLinear", "Quant", "FakeQuant", "BipolarQuant", "Trunc"})
+      t[op] = quantizer_parameters;
     // Constant is turned into a graph constant by the importer and never reaches the rules.
     t["Constant"] = kNone;
     return t;
@@ -105,7 +110,8 @@ void check_node_rules(const Graph& graph, const Node& node) {
 const std::vector<std::string>& supported_ops() {
   static const std::vector<std::string> ops = [] {
     std::vector<std::string> names;
-    for (const auto& [name, rule] : onnx_import::rules()) names.push_back(name);
+    for (const auto& [name, rule] : onnx_import::rules())
+      if (name != "FakeQuant") names.push_back(name);  // fheq's internal form of the quantizers, not an ONNX op
     return names;  // std::map keeps them sorted
   }();
   return ops;

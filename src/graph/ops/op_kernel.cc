@@ -17,6 +17,7 @@ const KernelTable& kernel_table() {
     register_index_ops(t);
     register_normalization_ops(t);
     register_reduce_ops(t);
+    register_quantize_ops(t);
     return t;
   }();
   return table;

@@ -27,6 +27,7 @@ void register_shape_ops(KernelTable& table);
 void register_index_ops(KernelTable& table);
 void register_normalization_ops(KernelTable& table);
 void register_reduce_ops(KernelTable& table);
+void register_quantize_ops(KernelTable& table);
 
 const KernelTable& kernel_table();
 

@@ -64,6 +64,8 @@ void remove_unused_constants(Graph& graph) {
   for (auto it = graph.constants.begin(); it != graph.constants.end();) {
     it = used.count(it->first) ? std::next(it) : graph.constants.erase(it);
   }
+  for (auto it = graph.grid_scales.begin(); it != graph.grid_scales.end();)
+    it = graph.constants.count(it->first) ? std::next(it) : graph.grid_scales.erase(it);
 }
 
 }  // namespace fheq::graph::simplify

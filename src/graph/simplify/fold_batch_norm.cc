@@ -26,8 +26,7 @@ std::string fresh_name(const Graph& graph, const std::string& base) {
   return name;
 }
 
-// Folds `bn` into `producer` when possible; returns false to leave both unchanged.
-bool fold_into(Graph& graph, Node& producer, const Node& bn) {
+BnFactors bn_factors(const Graph& graph, const Node& bn) {
   const int64_t channels = graph.constant(bn.inputs[1]).size();
   BnFactors f;
   const double epsilon = bn.attr_float("epsilon", 1e-5);
@@ -39,6 +38,15 @@ bool fold_into(Graph& graph, Node& producer, const Node& bn) {
     f.mean.push_back(mean);
     f.shift.push_back(beta);
   }
+  return f;
+}
+
+// Folds `bn` into `producer` when possible; returns false to leave both unchanged.
+bool fold_into(Graph& graph, Node& producer, const Node& bn) {
+  const int64_t channels = graph.constant(bn.inputs[1]).size();
+  // A weight on a model quantizer's grid keeps its integers; the BN then goes into the next table instead.
+  if (producer.inputs.size() > 1 && graph.grid_scales.count(producer.inputs[1])) return false;
+  const BnFactors f = bn_factors(graph, bn);
   if (producer.op_type == "Conv") {
     if (!all_constant(graph, producer, 1, producer.inputs.size() > 2 && !producer.inputs[2].empty() ? 3 : 2)) return false;
     FloatTensor w = graph.constant(producer.inputs[1]);
@@ -100,16 +108,41 @@ bool fold_into(Graph& graph, Node& producer, const Node& bn) {
   return false;
 }
 
+bool is_inference_batch_norm(const Graph& graph, const Node& bn) {
+  return bn.op_type == "BatchNormalization" && bn.inputs.size() >= 5 && all_constant(graph, bn, 1, 5) &&
+         bn.attr_int("training_mode", 0) == 0 &&
+         std::none_of(bn.outputs.begin() + 1, bn.outputs.end(), [](const std::string& o) { return !o.empty(); });
+}
+
+// A BatchNormalization with no producer to fold into, as Mul(x, scale) → Add(·, shift) with [C, 1, …, 1]
+// constants: two elementwise ops the quantizer fuses into the next table.
+std::vector<Node> as_scale_and_shift(Graph& graph, const Node& bn) {
+  const BnFactors f = bn_factors(graph, bn);
+  const auto channels = static_cast<int64_t>(f.scale.size());
+  const size_t rank = graph.value_shapes.at(bn.inputs[0]).size();
+  Shape shape(rank > 1 ? rank - 1 : 1, 1);
+  shape[0] = channels;
+  FloatTensor scale(shape), shift(shape);
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t u = static_cast<size_t>(c);
+    scale[c] = f.scale[u];
+    shift[c] = f.shift[u] - f.mean[u] * f.scale[u];
+  }
+  const std::string scale_name = fresh_name(graph, bn.name + "/scale"), shift_name = fresh_name(graph, bn.name + "/shift");
+  graph.constants[scale_name] = std::move(scale);
+  graph.constants[shift_name] = std::move(shift);
+  Node mul{bn.name + "/mul", "Mul", {bn.inputs[0], scale_name}, {bn.name + "/scaled"}, {}};
+  Node add{bn.name, "Add", {mul.outputs[0], shift_name}, {bn.outputs[0]}, {}};
+  return {std::move(mul), std::move(add)};
+}
+
 }  // namespace
 
 void fold_batch_norm(Graph& graph) {
   std::vector<bool> removed(graph.nodes.size(), false);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& bn = graph.nodes[i];
-    if (bn.op_type != "BatchNormalization" || bn.inputs.size() < 5 || !all_constant(graph, bn, 1, 5)) continue;
-    if (bn.attr_int("training_mode", 0) != 0) continue;
-    if (bn.outputs.size() > 1 && std::any_of(bn.outputs.begin() + 1, bn.outputs.end(), [](auto& o) { return !o.empty(); }))
-      continue;
+    if (!is_inference_batch_norm(graph, bn)) continue;
     const std::string& x = bn.inputs[0];
     int64_t p = graph.producer_index(x);
     if (p < 0) continue;
@@ -124,8 +157,15 @@ void fold_batch_norm(Graph& graph) {
     removed[i] = true;
   }
   std::vector<Node> kept;
-  for (size_t i = 0; i < graph.nodes.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (removed[i]) continue;
+    Node& bn = graph.nodes[i];
+    if (is_inference_batch_norm(graph, bn) && graph.value_shapes.count(bn.inputs[0])) {
+      for (Node& node : as_scale_and_shift(graph, bn)) kept.push_back(std::move(node));
+      continue;
+    }
+    kept.push_back(std::move(bn));
+  }
   graph.nodes = std::move(kept);
   remove_unused_constants(graph);
 }

@@ -43,6 +43,28 @@ FloatTensor fold_shape(const Graph& graph, const Node& node) {
   return out;
 }
 
+// Folded quantizers put their output on a grid; ops that only move elements keep it (graph.grid_scales).
+const std::set<std::string> kGridMaking = {"DequantizeLinear", "Quant", "FakeQuant", "BipolarQuant"};
+const std::set<std::string> kGridKeeping = {"Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
+                                            "Identity",  "Gather",  "Slice",   "Concat"};
+
+// The grid of a folded node's output, or nothing.
+std::vector<double> folded_grid(const Graph& graph, const Node& node) {
+  std::set<double> scales;
+  if (kGridMaking.count(node.op_type)) {
+    const FloatTensor& s = graph.constants.at(node.inputs.at(1));
+    scales.insert(s.data.begin(), s.data.end());
+  } else if (kGridKeeping.count(node.op_type)) {
+    const size_t data_inputs = node.op_type == "Concat" ? node.inputs.size() : 1;
+    for (size_t i = 0; i < data_inputs; ++i) {
+      auto it = graph.grid_scales.find(node.inputs[i]);
+      if (it == graph.grid_scales.end()) return {};
+      scales.insert(it->second.begin(), it->second.end());
+    }
+  }
+  return {scales.begin(), scales.end()};
+}
+
 std::string fresh_constant_name(const Graph& graph, const std::string& base) {
   std::string name = base;
   for (int i = 1; graph.is_constant(name) || graph.value_shapes.count(name); ++i) name = base + "_" + std::to_string(i);
@@ -78,6 +100,8 @@ void fold_constants(Graph& graph) {
       } catch (const Error& e) {
         throw Error(graph.source + ": " + e.what());
       }
+      if (std::vector<double> grid = folded_grid(graph, node); !grid.empty() && !node.outputs.empty())
+        graph.grid_scales[node.outputs[0]] = std::move(grid);
       for (size_t k = 0; k < node.outputs.size() && k < results.size(); ++k) {
         if (node.outputs[k].empty()) continue;
         if (uses_marker && holds_marker(results[k])) batch_dependent.insert(node.outputs[k]);

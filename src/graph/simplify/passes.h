@@ -25,7 +25,17 @@ void fold_zero_pads(Graph& graph);
 // BatchNormalization whose input comes only from a Conv or Gemm with constant weights is folded
 // into that node's weights and bias (Ioffe & Szegedy 2015, eq. in §3.2 applied at inference):
 //   W' = W · γ/√(σ²+ε)  (per output channel),  b' = (b − μ) · γ/√(σ²+ε) + β.
+// Not into weights on a model quantizer's grid (graph.grid_scales). Every other inference BatchNormalization
+// becomes Mul(x, γ/√(σ²+ε)) → Add(·, β − μ·γ/√(σ²+ε)) with per-channel constants.
 void fold_batch_norm(Graph& graph);
+
+// Model quantizers to fheq's canonical FakeQuant (graph/ops/quantize.h): QONNX Quant, and ONNX
+// QuantizeLinear [→ Clip with constant bounds]* → DequantizeLinear with equal scale, zero point and axis (a
+// QuantizeLinear read by several DequantizeLinear gives one FakeQuant per reader). Runs after fold_constants, so
+// quantized weights are constants by then. Throws naming the node for a QuantizeLinear whose integers reach
+// anything but a DequantizeLinear, a DequantizeLinear of a computed tensor without its QuantizeLinear, or
+// quantizer parameters that are not constants.
+void canonicalize_quantizers(Graph& graph);
 
 // Re-fuses the chains torch exports for Gelu (Div/Erf/Add/Mul/Mul), Softsign (Abs/Add/Div) and,
 // below opset 14, HardSwish (HardSigmoid/Mul) into single Gelu / Softsign / HardSwish nodes: one
