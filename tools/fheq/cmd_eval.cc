@@ -172,6 +172,7 @@ void run_eval(const EvalArgs& a) {
     j["max_tlu_input_bits_worst"] = report.max_tlu_input_bits_worst;
     j["output_bits_observed"] = report.output_bits_observed;
     j["pbs_count"] = report.pbs_count;
+    j["grids"] = nlohmann::json::parse(report.to_json())["grids"];
     if (!a.mode.empty()) {
       j["mode"] = a.mode;
       j["fhe_accuracy"] = fhe.accuracy;
@@ -202,6 +203,16 @@ void run_eval(const EvalArgs& a) {
   std::printf("quantization:       n_bits %d/%d/%d (inputs/weights/activations), %s calibration, %s weights\n",
               options.n_bits.inputs, options.n_bits.weights, options.n_bits.activations, a.calibration.c_str(),
               a.per_channel ? "per-channel" : "per-tensor");
+  size_t from_model = 0;
+  for (const QuantGridReport& g : report.grids) from_model += g.from_model ? 1 : 0;
+  if (from_model > 0) {
+    // A quantization-aware model: its own grids replace calibration (fheq inspect lists them).
+    std::string calibrated;
+    for (const QuantGridReport& g : report.grids)
+      if (!g.from_model) calibrated += (calibrated.empty() ? "" : ", ") + g.role + " " + g.tensor;
+    std::printf("model's quantizers: %zu grids from the model (float accuracy = its fake-quant forward); calibrated: %s\n",
+                from_model, calibrated.empty() ? "none" : calibrated.c_str());
+  }
   std::printf("float accuracy:     %.4f\n", float_accuracy);
   std::printf("quantized accuracy: %.4f (drop %.2f points)\n", quantized_accuracy, 100.0 * (float_accuracy - quantized_accuracy));
   std::printf("agreement w/ float: %.4f (quantized argmax = float argmax)\n", evaluation.agreement_with_float);

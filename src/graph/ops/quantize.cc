@@ -83,28 +83,33 @@ double scalar_input(const Node& node, const Inputs& inputs, size_t index, const 
   return t[0];
 }
 
-std::vector<FloatTensor> quantize_linear(const Node& node, const Inputs& inputs) {
-  const FloatTensor& x = input(node, inputs, 0);
-  const int64_t axis = node.attr_int("axis", 1), rank = x.rank();
-  const FloatTensor scale = broadcast_along_axis(node, input(node, inputs, 1), axis, rank);
+// QuantizeLinear / DequantizeLinear's scale and optional zero point, broadcast along their `axis` (default 1).
+struct AxisParameters {
+  FloatTensor scale, zero_point;
+};
+AxisParameters axis_parameters(const Node& node, const Inputs& inputs) {
+  const int64_t axis = node.attr_int("axis", 1), rank = input(node, inputs, 0).rank();
   const FloatTensor* z = optional_input(inputs, 2);
-  const FloatTensor zero_point = z ? broadcast_along_axis(node, *z, axis, rank) : kZero;
+  return {broadcast_along_axis(node, input(node, inputs, 1), axis, rank),
+          z ? broadcast_along_axis(node, *z, axis, rank) : kZero};
+}
+
+std::vector<FloatTensor> quantize_linear(const Node& node, const Inputs& inputs) {
+  const AxisParameters p = axis_parameters(node, inputs);
   const CodeInterval codes = zero_point_type_interval(node);
   // Codes, not values: R(x / s) + z saturated to the integer type.
-  const FloatTensor rounded = broadcast_binary(node, x, scale, [](double v, double s) { return core::round_half_to_even(v / s); });
-  return {broadcast_binary(node, rounded, zero_point, [codes](double r, double zp) {
+  const FloatTensor rounded = broadcast_binary(node, input(node, inputs, 0), p.scale,
+                                               [](double v, double s) { return core::round_half_to_even(v / s); });
+  return {broadcast_binary(node, rounded, p.zero_point, [codes](double r, double zp) {
     return std::clamp(r + zp, static_cast<double>(codes.min), static_cast<double>(codes.max));
   })};
 }
 
 std::vector<FloatTensor> dequantize_linear(const Node& node, const Inputs& inputs) {
-  const FloatTensor& x = input(node, inputs, 0);
-  const int64_t axis = node.attr_int("axis", 1), rank = x.rank();
-  const FloatTensor scale = broadcast_along_axis(node, input(node, inputs, 1), axis, rank);
-  const FloatTensor* z = optional_input(inputs, 2);
-  const FloatTensor zero_point = z ? broadcast_along_axis(node, *z, axis, rank) : kZero;
-  const FloatTensor centred = broadcast_binary(node, x, zero_point, [](double q, double zp) { return q - zp; });
-  return {broadcast_binary(node, centred, scale, [](double q, double s) { return q * s; })};
+  const AxisParameters p = axis_parameters(node, inputs);
+  const FloatTensor centred =
+      broadcast_binary(node, input(node, inputs, 0), p.zero_point, [](double q, double zp) { return q - zp; });
+  return {broadcast_binary(node, centred, p.scale, [](double q, double s) { return q * s; })};
 }
 
 std::vector<FloatTensor> qonnx_quant(const Node& node, const Inputs& inputs) {
