@@ -76,8 +76,9 @@ def qat_mlp4():
 
 def qat_cnn3():
     return nn.Sequential(q.QuantInput(8),
-                         q.QuantConv2d(1, 8, 3, weight_bits=3), q.QuantReLU(3), nn.MaxPool2d(2),
-                         q.QuantConv2d(8, 16, 3, weight_bits=3, input_bits=3), q.QuantReLU(3),
+                         q.QuantConv2d(1, 8, 3, weight_bits=3), q.QuantReLU(3, low=0.25, rounding_bits=4),
+                         nn.MaxPool2d(2),
+                         q.QuantConv2d(8, 16, 3, weight_bits=3, input_bits=3), q.QuantReLU(3, low=0.25, rounding_bits=4),
                          nn.MaxPool2d(2), nn.Flatten(),
                          q.QuantLinear(16 * 5 * 5, 10, weight_bits=3, input_bits=3))
 

@@ -74,9 +74,12 @@ Node from_qdq_pair(Graph& graph, const Node& dq, std::set<std::string>& chain, s
     for (size_t i : {size_t{1}, size_t{2}}) {
       if (i >= producer->inputs.size() || producer->inputs[i].empty()) continue;
       const FloatTensor& bound = constant_parameter(graph, *producer, i, i == 1 ? "min" : "max");
-      FHEQ_REQUIRE(bound.size() == 1, where(graph, *producer), ": a Clip of quantized codes needs scalar bounds");
-      if (i == 1) clip.min = std::max(clip.min, static_cast<int64_t>(std::ceil(bound[0])));
-      else clip.max = std::min(clip.max, static_cast<int64_t>(std::floor(bound[0])));
+      FHEQ_REQUIRE(bound.size() == 1 && !std::isnan(bound[0]), where(graph, *producer),
+                   ": a Clip of quantized codes needs scalar, non-NaN bounds");
+      // Codes are at most 32-bit: bounds beyond ±2^40 clip nothing (and stay castable).
+      const double b = std::clamp(bound[0], -1099511627776.0, 1099511627776.0);
+      if (i == 1) clip.min = std::max(clip.min, static_cast<int64_t>(std::ceil(b)));
+      else clip.max = std::min(clip.max, static_cast<int64_t>(std::floor(b)));
     }
     value = producer->inputs[0];
     producer = graph.producer(value);
