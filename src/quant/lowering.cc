@@ -277,7 +277,10 @@ InputQuantizer Lowering::input_quantizer(const std::string& input_name, const Sh
                       reader->attr_int("qmin", 0) == model->attr_int("qmin", 0) &&
                       reader->attr_int("qmax", 255) == model->attr_int("qmax", 255) &&
                       reader->attr_string("rounding_mode", "ROUND") == "ROUND";
-    if (!same) model = nullptr;
+    if (!same) {
+      model = nullptr;
+      break;
+    }
   }
   if (model != nullptr) {
     // The client rounds half to even and clips, exactly as the model's quantizer: its FakeQuant becomes a no-op.

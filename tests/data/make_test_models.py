@@ -402,6 +402,27 @@ def qat_test_models(rand):
                  [helper.make_node("QuantizeLinear", ["input", "s", "zp"], ["codes"], name="q_in"),
                   helper.make_node("DequantizeLinear", ["codes", "s", "zp"], ["output"], name="dq_out")],
                  io_[0], io_[1] + [helper.make_tensor_value_info("codes", TensorProto.UINT8, ["batch", 4])], zq)
+    # Signed input codes (a Brevitas-style 4-bit signed input quantizer): the client encrypts negative integers.
+    sw = gen.normal(size=(6, 5)).astype(np.float32)
+    sw2 = gen.normal(size=(5, 3)).astype(np.float32)
+    inits = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in
+             {"s_x": 0.25, "z0": 0.0, "b4": 4.0, "s_w": 0.5, "s_h": 0.2, "b3": 3.0}.items()]
+    inits += [numpy_helper.from_array(sw, "w1"), numpy_helper.from_array(sw2, "w2")]
+    dom = "qonnx.custom_op.general"
+    nodes = [helper.make_node("Quant", ["input", "s_x", "z0", "b4"], ["xq"], name="quant_in", domain=dom, signed=1),
+             helper.make_node("Quant", ["w1", "s_w", "z0", "b3"], ["w1q"], name="quant_w1", domain=dom, narrow=1),
+             helper.make_node("MatMul", ["xq", "w1q"], ["h"], name="mm1"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("Quant", ["r", "s_h", "z0", "b3"], ["rq"], name="quant_h", domain=dom, signed=0),
+             helper.make_node("Quant", ["w2", "s_w", "z0", "b3"], ["w2q"], name="quant_w2", domain=dom, narrow=1),
+             helper.make_node("MatMul", ["rq", "w2q"], ["output"], name="mm2")]
+    helper_model("qonnx_signed_input", nodes, [float_input("input", ["batch", 6])], [float_input("output", ["batch", 3])],
+                 inits, domains=[dom])
+    x = rand(256, 6).numpy().astype(np.float64)
+    h = fq(x, 0.25, 0, -8, 7) @ fq(sw.astype(np.float64), 0.5, 0, -3, 3)
+    save_reference("qonnx_signed_input", None, x,
+                   fq(np.maximum(h, 0), np.float32(0.2), 0, 0, 7) @ fq(sw2.astype(np.float64), 0.5, 0, -3, 3))
+
     helper_model("qdq_requantize",  # dequantized with another scale than it was quantized with
                  [helper.make_node("QuantizeLinear", ["input", "s", "zp"], ["q"], name="q_in"),
                   helper.make_node("DequantizeLinear", ["q", "s2", "zp"], ["output"], name="dq_other_scale")],

@@ -101,7 +101,8 @@ TEST_P(QatImport, ClearIntegerRunReproducesTheModelsGrids) {
 
 INSTANTIATE_TEST_SUITE_P(Producers, QatImport,
                          ::testing::Values(QatCase{"qdq_torch_small", 0}, QatCase{"qdq_ort_small", 0},
-                                           QatCase{"qonnx_fheq_qat_small", 0}, QatCase{"qonnx_brevitas_small", 1}),
+                                           QatCase{"qonnx_fheq_qat_small", 0}, QatCase{"qonnx_brevitas_small", 1},
+                                           QatCase{"qonnx_signed_input", 0}),
                          [](const auto& info) { return info.param.name; });
 
 TEST(QatImport, ModelInputQuantizerIsTheClients) {
