@@ -130,8 +130,11 @@ void Lowering::lower_add_encrypted(const graph::Node& node, int64_t sign) {
                           shape_to_string(net_.graph.value(b.id).shape) + ") are not supported");
   // Operands on one model grid (a quantization-aware residual: both quantized with the same scale) add exactly,
   // without tables: s·(qa − oa) ± s·(qb − ob) = s·((qa ± qb) − (oa ± ob)).
-  if (model_grid(a) > 0.0) a = requantize(a, node.inputs[0] + "/requant");
-  if (model_grid(b) > 0.0) b = requantize(b, node.inputs[1] + "/requant");
+  auto grid_of = [this](const QValue& v) { return v.is_affine() && v.uniform_scale() ? v.groups[0].scale : model_grid(v); };
+  if (const double grid = grid_of(a); grid > 0.0 && grid == grid_of(b)) {
+    if (!a.is_affine()) a = requantize(a, node.inputs[0] + "/requant");
+    if (!b.is_affine()) b = requantize(b, node.inputs[1] + "/requant");
+  }
   if (a.is_affine() && b.is_affine() && a.uniform_scale() && b.uniform_scale() && a.uniform_offset() &&
       b.uniform_offset() && a.groups[0].scale == b.groups[0].scale) {
     QValue y;

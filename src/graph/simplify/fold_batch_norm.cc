@@ -109,8 +109,8 @@ bool fold_into(Graph& graph, Node& producer, const Node& bn) {
 }
 
 bool is_inference_batch_norm(const Graph& graph, const Node& bn) {
-  return bn.op_type == "BatchNormalization" && bn.inputs.size() >= 5 && all_constant(graph, bn, 1, 5) &&
-         bn.attr_int("training_mode", 0) == 0 &&
+  return bn.op_type == "BatchNormalization" && !bn.outputs.empty() && bn.inputs.size() >= 5 &&
+         all_constant(graph, bn, 1, 5) && bn.attr_int("training_mode", 0) == 0 &&
          std::none_of(bn.outputs.begin() + 1, bn.outputs.end(), [](const std::string& o) { return !o.empty(); });
 }
 
