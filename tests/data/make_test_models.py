@@ -227,6 +227,11 @@ def save_reference(name, onnx_bytes_or_path, x, y):
     print(f"{name}: quantization-aware reference, {len(x)} samples")
 
 
+def float32_scalars(values):
+    """Scalar float32 initializers (quantizer scales, zero points, bit widths), one per name."""
+    return [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in values.items()]
+
+
 def qat_test_models(rand):
     """Quantization-aware models (docs/QAT.md), one per producer, with their own fake-quant forward as reference:
     torch.ao eager QAT (QDQ), onnxruntime's static QDQ layout (onnx.helper; a QuantizeLinear shared by two
@@ -335,7 +340,7 @@ def qat_test_models(rand):
     fw = gen.normal(size=(6, 3)).astype(np.float32)
     scalars = {"s_in": 1 / 255, "z0": 0.0, "b8": 8.0, "s_a": 0.25, "b4": 4.0, "b6": 6.0, "s_m": 0.3, "b3": 3.0,
                "s_bip": 1.0}
-    inits = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in scalars.items()]
+    inits = float32_scalars(scalars)
     inits += [numpy_helper.from_array(a, n) for a, n in [(cw, "cw"), (cs, "cs"), (mw, "mw"), (fw, "fw"),
                                                                (np.array([-1, 27], np.int64), "flat")]]
     dom = "onnx.brevitas"
@@ -371,8 +376,7 @@ def qat_test_models(rand):
     save_reference("qonnx_brevitas_small", None, x, b @ fw.astype(np.float64))
 
     # ----- quantizers fheq must refuse with one line naming the node -----
-    one = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in {"s": 0.1, "z": 0.0, "b": 4.0,
-                                                                             "b17": 17.0, "b2": 2.0}.items()]
+    one = float32_scalars({"s": 0.1, "z": 0.0, "b": 4.0, "b17": 17.0, "b2": 2.0})
     io_ = ([float_input("input", ["batch", 4])], [float_input("output", ["batch", 4])])
 
     def quant(inputs, name, **attrs):
@@ -405,8 +409,7 @@ def qat_test_models(rand):
     # Signed input codes (a Brevitas-style 4-bit signed input quantizer): the client encrypts negative integers.
     sw = gen.normal(size=(6, 5)).astype(np.float32)
     sw2 = gen.normal(size=(5, 3)).astype(np.float32)
-    inits = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in
-             {"s_x": 0.25, "z0": 0.0, "b4": 4.0, "s_w": 0.5, "s_h": 0.2, "b3": 3.0}.items()]
+    inits = float32_scalars({"s_x": 0.25, "z0": 0.0, "b4": 4.0, "s_w": 0.5, "s_h": 0.2, "b3": 3.0})
     inits += [numpy_helper.from_array(sw, "w1"), numpy_helper.from_array(sw2, "w2")]
     dom = "qonnx.custom_op.general"
     nodes = [helper.make_node("Quant", ["input", "s_x", "z0", "b4"], ["xq"], name="quant_in", domain=dom, signed=1),

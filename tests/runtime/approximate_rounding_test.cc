@@ -25,7 +25,6 @@ namespace fheq::runtime {
 namespace {
 
 using testing::identity_tlu_network;
-using testing::make_seed;
 using testing::random_codes;
 using testing::test_seed;
 
@@ -64,19 +63,7 @@ TEST(ApproximateRounding, ExecuteOffByOneRateInsideSimulateInterval) {
   // Execute: real keys, KS + PBS on every element.
   const int64_t batch = 120;
   const IntTensor codes = random_codes(rng, batch);
-  tfhe::Csprng gen(make_seed(seed, 1));
-  const uint64_t fingerprint = circuit_fingerprint(circuit);
-  const SecretKeySet secret = generate_secret_keys(circuit.params, fingerprint, gen);
-  const EvaluationKeys keys = expand_evaluation_keys(generate_evaluation_keys(secret, gen));
-  ClientSpec spec = make_client_spec(circuit, network);
-  tfhe::Csprng seeds(make_seed(seed, 2));
-  const EncryptedInput enc = encrypt_input(spec, secret, codes, seeds, make_seed(seed, 3));
-  const EncryptedExecutor executor(circuit, keys);
-  EncryptedOutput out;
-  out.batch = batch;
-  out.sample_shape = spec.output_shape;
-  out.ciphertexts = executor.run(decompress_input(enc), batch);
-  const IntTensor decrypted = decrypt_output(spec, secret, out);
+  const IntTensor decrypted = testing::encrypt_run_decrypt(circuit, make_client_spec(circuit, network), codes, seed);
   quant::ClearRunOptions nearest;  // only the Dense accumulator is used below
   nearest.approximate_rounding = [](int64_t a, int64_t k) { return quant::round_shift_exact(a, k); };
   const std::vector<IntTensor> clear = quant::run_integer_graph_all(circuit.graph, codes, nearest);

@@ -159,20 +159,10 @@ TEST(ExactRounding, ExecuteEqualsClearWithSelected128BitParameters) {
   std::printf("params %s, PBS/sample %lld, predicted p_error %.3g, global %.3g\n", c.params.name.c_str(),
               static_cast<long long>(c.pbs_count), c.p_error, c.global_p_error);
   const ClientSpec client = make_client_spec(c, quantized.network());
-  tfhe::Csprng gen(make_seed(seed, 1));
-  const SecretKeySet secret = generate_secret_keys(c.params, client.circuit_fingerprint, gen);
-  const EvaluationKeys keys = expand_evaluation_keys(generate_evaluation_keys(secret, gen));
   const Dataset test = load_dataset("digits", "test");
   const IntTensor codes = quantized.quantize_input(slice_batch(test.x, 30, 34));
   const IntTensor clear = quant::run_integer_graph(c.graph, codes);
-  tfhe::Csprng seeds(make_seed(seed, 2));
-  const EncryptedInput enc = encrypt_input(client, secret, codes, seeds, make_seed(seed, 3));
-  EncryptedOutput out;
-  out.circuit_fingerprint = client.circuit_fingerprint;
-  out.batch = enc.batch;
-  out.sample_shape = client.output_shape;
-  out.ciphertexts = EncryptedExecutor(c, keys).run(decompress_input(enc), enc.batch);
-  const IntTensor decrypted = decrypt_output(client, secret, out);
+  const IntTensor decrypted = testing::encrypt_run_decrypt(c, client, codes, seed);
   ASSERT_EQ(decrypted.shape, clear.shape);
   EXPECT_EQ(decrypted.data, clear.data);
 }
@@ -210,18 +200,7 @@ TEST(ExactRounding, ExecuteFailureRateInsideSimulateInterval) {
 
   const int64_t batch = 60;
   const IntTensor codes = random_codes(rng, batch);
-  tfhe::Csprng gen(make_seed(seed, 1));
-  const uint64_t fingerprint = circuit_fingerprint(circuit);
-  const SecretKeySet secret = generate_secret_keys(circuit.params, fingerprint, gen);
-  const EvaluationKeys keys = expand_evaluation_keys(generate_evaluation_keys(secret, gen));
-  const ClientSpec spec = make_client_spec(circuit, network);
-  tfhe::Csprng seeds(make_seed(seed, 2));
-  const EncryptedInput enc = encrypt_input(spec, secret, codes, seeds, make_seed(seed, 3));
-  EncryptedOutput out;
-  out.batch = batch;
-  out.sample_shape = spec.output_shape;
-  out.ciphertexts = EncryptedExecutor(circuit, keys).run(decompress_input(enc), batch);
-  const IntTensor decrypted = decrypt_output(spec, secret, out);
+  const IntTensor decrypted = testing::encrypt_run_decrypt(circuit, make_client_spec(circuit, network), codes, seed);
   const IntTensor acc = quant::run_integer_graph_all(circuit.graph, codes)[static_cast<size_t>(t.input)];
   int64_t errors = 0;
   for (int64_t i = 0; i < acc.size(); ++i) {

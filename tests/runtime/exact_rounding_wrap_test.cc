@@ -43,7 +43,6 @@
 namespace fheq::runtime {
 namespace {
 
-using testing::make_seed;
 using testing::test_seed;
 
 constexpr int64_t kElements = 16;  // accumulators per sample
@@ -121,19 +120,7 @@ WrapRun execute_and_simulate(const compiler::FheCircuit& c, const quant::Quantiz
   acc.resize(static_cast<size_t>(batch * kElements), pad);
   WrapRun run;
   run.codes = IntTensor(Shape{batch, kElements}, std::move(acc));
-  const ClientSpec client = make_client_spec(c, net);
-  tfhe::Csprng gen(make_seed(seed, 1));
-  const SecretKeySet secret = generate_secret_keys(c.params, client.circuit_fingerprint, gen);
-  const EvaluationKeys keys = expand_evaluation_keys(generate_evaluation_keys(secret, gen));
-  tfhe::Csprng seeds(make_seed(seed, 2));
-  const EncryptedInput enc = encrypt_input(client, secret, run.codes, seeds, make_seed(seed, 3));
-  const EncryptedExecutor executor(c, keys);
-  EncryptedOutput out;
-  out.circuit_fingerprint = client.circuit_fingerprint;
-  out.batch = enc.batch;
-  out.sample_shape = client.output_shape;
-  out.ciphertexts = executor.run(decompress_input(enc), enc.batch);
-  run.executed = decrypt_output(client, secret, out);
+  run.executed = testing::encrypt_run_decrypt(c, make_client_spec(c, net), run.codes, seed);
   compiler::SimulateOptions noiseless;
   noiseless.noise_scale = 0;
   run.simulated = compiler::run_circuit_simulate(c, run.codes, noiseless);

@@ -10,8 +10,6 @@
 #include "fheq/quantized_model.h"
 #include "quant/integer_executor.h"
 #include "quant/ptq.h"
-#include "runtime/client_crypto.h"
-#include "runtime/encrypted_executor.h"
 #include "runtime_test_support.h"
 
 namespace fheq::runtime {
@@ -19,7 +17,6 @@ namespace {
 
 using graph::testing::read_npy;
 using graph::testing::test_model_path;
-using testing::make_seed;
 using testing::test_seed;
 
 // toy: TOY parameters of the circuit's precision (fast); otherwise the compiler's own 128-bit choice.
@@ -43,18 +40,8 @@ void expect_execute_equals_clear(const std::string& name, int rounding_bits, boo
               circuit.params.name.c_str(), circuit.max_precision, static_cast<long long>(circuit.pbs_count),
               static_cast<long long>(q.network().input_range.min), static_cast<long long>(q.network().input_range.max));
 
-  tfhe::Csprng gen(make_seed(seed, 1));
-  const SecretKeySet secret = generate_secret_keys(circuit.params, client.circuit_fingerprint, gen);
-  const EvaluationKeys eval = expand_evaluation_keys(generate_evaluation_keys(secret, gen));
   const IntTensor codes = q.quantize_input(slice_batch(x, 0, samples));
-  tfhe::Csprng seeds(make_seed(seed, 2));
-  const EncryptedInput enc = encrypt_input(client, secret, codes, seeds, make_seed(seed, 3));
-  EncryptedOutput out;
-  out.circuit_fingerprint = client.circuit_fingerprint;
-  out.batch = enc.batch;
-  out.sample_shape = client.output_shape;
-  out.ciphertexts = EncryptedExecutor(circuit, eval).run(decompress_input(enc), enc.batch, nullptr);
-  const IntTensor decrypted = decrypt_output(client, secret, out);
+  const IntTensor decrypted = testing::encrypt_run_decrypt(circuit, client, codes, seed);
   const IntTensor clear = quant::run_integer_graph(circuit.graph, codes);
   ASSERT_EQ(decrypted.shape, clear.shape);
   EXPECT_EQ(decrypted.data, clear.data);

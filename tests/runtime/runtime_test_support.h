@@ -19,6 +19,8 @@
 #include "quant/bit_width.h"
 #include "quant/ptq.h"
 #include "runtime/artifacts.h"
+#include "runtime/client_crypto.h"
+#include "runtime/encrypted_executor.h"
 #include "runtime/keys.h"
 #include "tfhe/commons/parameter_sets.h"
 
@@ -31,6 +33,23 @@ inline tfhe::Seed make_seed(uint64_t seed, uint64_t purpose) {
   std::memcpy(out.data(), &seed, 8);
   std::memcpy(out.data() + 8, &purpose, 8);
   return out;
+}
+
+// The whole encrypted round trip of a compiled circuit: keys from `seed` (purpose 1), seeded encryption
+// (purposes 2 and 3), server evaluation with the evaluation keys only, decryption of the output accumulators.
+inline IntTensor encrypt_run_decrypt(const compiler::FheCircuit& circuit, const ClientSpec& client,
+                                     const IntTensor& codes, uint64_t seed, EvaluationReport* report = nullptr) {
+  tfhe::Csprng gen(make_seed(seed, 1));
+  const SecretKeySet secret = generate_secret_keys(circuit.params, client.circuit_fingerprint, gen);
+  const EvaluationKeys keys = expand_evaluation_keys(generate_evaluation_keys(secret, gen));
+  tfhe::Csprng seeds(make_seed(seed, 2));
+  const EncryptedInput enc = encrypt_input(client, secret, codes, seeds, make_seed(seed, 3));
+  EncryptedOutput out;
+  out.circuit_fingerprint = client.circuit_fingerprint;
+  out.batch = enc.batch;
+  out.sample_shape = client.output_shape;
+  out.ciphertexts = EncryptedExecutor(circuit, keys).run(decompress_input(enc), enc.batch, report);
+  return decrypt_output(client, secret, out);
 }
 
 struct SmallModel {

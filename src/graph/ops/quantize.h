@@ -36,12 +36,4 @@ CodeInterval zero_point_type_interval(const Node& node);
 // `rank` along `axis`: [C] → [C, 1, …, 1] with rank − axis dims.
 FloatTensor broadcast_along_axis(const Node& node, const FloatTensor& parameter, int64_t axis, int64_t rank);
 
-// (clamp(R(x / s) + z, qmin, qmax) − z) · s for one element.
-inline double fake_quantize(double x, double scale, double zero_point, CodeInterval codes, QuantRounding mode) {
-  double q = apply_rounding(x / scale, mode) + zero_point;
-  q = q < static_cast<double>(codes.min) ? static_cast<double>(codes.min) : q;
-  q = q > static_cast<double>(codes.max) ? static_cast<double>(codes.max) : q;
-  return (q - zero_point) * scale;
-}
-
 }  // namespace fheq::graph::ops
