@@ -33,6 +33,12 @@ const FloatTensor* optional_input(const Inputs& inputs, size_t index) {
   return index < inputs.size() ? inputs[index] : nullptr;
 }
 
+double scalar_value(const Node& node, const FloatTensor& tensor, const char* what) {
+  FHEQ_REQUIRE(tensor.size() == 1, node.describe(), ": ", what, " must be a scalar, got shape ",
+               shape_to_string(tensor.shape));
+  return tensor[0];
+}
+
 int64_t normalize_axis(const Node& node, int64_t axis, int64_t rank) {
   FHEQ_REQUIRE(axis >= -rank && axis < rank, node.describe(), ": axis ", axis, " out of range for rank ", rank);
   return axis < 0 ? axis + rank : axis;

@@ -35,6 +35,8 @@ const KernelTable& kernel_table();
 const FloatTensor& input(const Node& node, const Inputs& inputs, size_t index);
 // The input at `index`, or nullptr when absent or omitted.
 const FloatTensor* optional_input(const Inputs& inputs, size_t index);
+// The one value of a tensor that must hold exactly one; throws naming the node and `what` otherwise.
+double scalar_value(const Node& node, const FloatTensor& tensor, const char* what);
 // Normalizes a possibly negative axis for a tensor of `rank`, throwing if out of range.
 int64_t normalize_axis(const Node& node, int64_t axis, int64_t rank);
 // Largest tensor an op may create from a shape it reads (ConstantOfShape, Expand, Pad): 2^27 doubles (1 GiB).

@@ -78,9 +78,7 @@ FloatTensor fake_quantize_tensor(const Node& node, const FloatTensor& x, const F
 }
 
 double scalar_input(const Node& node, const Inputs& inputs, size_t index, const char* what) {
-  const FloatTensor& t = input(node, inputs, index);
-  FHEQ_REQUIRE(t.size() == 1, node.describe(), ": ", what, " must be a scalar, got shape ", shape_to_string(t.shape));
-  return t[0];
+  return scalar_value(node, input(node, inputs, index), what);
 }
 
 // QuantizeLinear / DequantizeLinear's scale and optional zero point, broadcast along their `axis` (default 1).

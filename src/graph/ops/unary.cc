@@ -39,9 +39,7 @@ double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::
 
 // Scalar bound from an optional Clip input (opset >= 11 passes min/max as inputs).
 double clip_bound(const Node& node, const FloatTensor* t, double fallback, const char* which) {
-  if (t == nullptr) return fallback;
-  FHEQ_REQUIRE(t->size() == 1, node.describe(), ": ", which, " must be a scalar, got shape ", shape_to_string(t->shape));
-  return (*t)[0];
+  return t == nullptr ? fallback : scalar_value(node, *t, which);
 }
 
 }  // namespace
