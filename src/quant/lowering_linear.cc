@@ -68,7 +68,8 @@ bool Lowering::weights_on_model_grid(const std::vector<double>& grid, const std:
 bool Lowering::quantize_weights(const graph::Node& node, const std::string& weight, double factor,
                                 const std::vector<double>& w, int64_t rows, int64_t cols, std::vector<int64_t>& q,
                                 std::vector<double>& scales) {
-  if (auto grid = graph_.grid_scales.find(weight); grid != graph_.grid_scales.end()) {
+  const auto grid = graph_.grid_scales.find(weight);
+  if (grid != graph_.grid_scales.end()) {
     std::vector<double> scaled = grid->second;
     for (double& s : scaled) s *= std::abs(factor);
     if (weights_on_model_grid(scaled, w, rows, cols, q, scales)) {
@@ -79,8 +80,6 @@ bool Lowering::quantize_weights(const graph::Node& node, const std::string& weig
                                 (scaled.size() == 1 ? " scale" : " scales")});
       return true;
     }
-    net_.grids.push_back({"weights", node.name, false,
-                          "re-quantized: no single grid scale per output row (per-input-channel scales?)"});
   }
   const QuantOptions symmetric{.is_signed = true, .is_symmetric = true, .is_narrow = true};
   CalibrationOptions weight_calibration;
@@ -102,10 +101,11 @@ bool Lowering::quantize_weights(const graph::Node& node, const std::string& weig
     scales[static_cast<size_t>(r)] = p.scale;
     for (int64_t c = 0; c < cols; ++c) q[begin + static_cast<size_t>(c)] = quantize_value(w[begin + static_cast<size_t>(c)], p);
   }
-  if (!net_.grids.empty() && net_.grids.back().tensor == node.name) return false;  // the re-quantized note above
   net_.grids.push_back({"weights", node.name, false,
-                        "calibrated, " + std::to_string(config_.n_bits.weights) + "-bit " +
-                            (config_.per_channel ? "per-channel" : "per-tensor")});
+                        grid != graph_.grid_scales.end()
+                            ? "re-quantized: no single grid scale per output row (per-input-channel scales?)"
+                            : "calibrated, " + std::to_string(config_.n_bits.weights) + "-bit " +
+                                  (config_.per_channel ? "per-channel" : "per-tensor")});
   return false;
 }
 
