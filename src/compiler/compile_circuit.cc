@@ -14,7 +14,6 @@
 #include "core/check.h"
 #include "core/thread_pool.h"
 #include "quant/bit_width.h"
-#include "quant/tlu.h"
 #include "tfhe/commons/noise_formulas.h"
 #include "tfhe/commons/parameter_selection.h"
 

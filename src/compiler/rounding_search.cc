@@ -27,23 +27,7 @@ IntTensor run_rounded(const quant::QuantizedNetwork& network, double margin, con
 
 double multiply_adds_per_sample(const quant::IntegerGraph& graph) {
   double total = 0;
-  for (const quant::IntOp& op : graph.ops) {
-    const auto out = static_cast<double>(graph.elements(quant::op_output(op)));
-    std::visit(
-        [&](const auto& o) {
-          using T = std::decay_t<decltype(o)>;
-          if constexpr (std::is_same_v<T, quant::DenseOp>) {
-            total += static_cast<double>(o.in_features) * static_cast<double>(o.out_features);
-          } else if constexpr (std::is_same_v<T, quant::Conv2dOp>) {
-            total += out * static_cast<double>(o.in_channels / o.groups) * static_cast<double>(o.window.kernel_size());
-          } else if constexpr (std::is_same_v<T, quant::SumPool2dOp>) {
-            total += out * static_cast<double>(o.window.kernel_size());
-          } else {
-            total += out;
-          }
-        },
-        op);
-  }
+  for (const quant::IntOp& op : graph.ops) total += quant::op_multiply_adds(graph, op);
   return total;
 }
 

@@ -8,7 +8,6 @@
 #include "core/check.h"
 #include "core/thread_pool.h"
 #include "quant/integer_executor.h"
-#include "quant/tlu.h"
 
 namespace fheq::compiler {
 namespace {

@@ -5,7 +5,6 @@
 
 #include "core/check.h"
 #include "quant/bit_width.h"
-#include "quant/tlu.h"
 
 namespace fheq::compiler {
 

@@ -34,16 +34,6 @@ void for_each_sample(int64_t batch, const std::function<void(int64_t)>& body) {
                                            [&](size_t n) { body(static_cast<int64_t>(n)); });
 }
 
-// Output positions [lo, hi) whose input coordinate o·stride − pad + tap·dilation lies in [0, in).
-void valid_range(int64_t out, int64_t in, int64_t stride, int64_t pad, int64_t offset, int64_t& lo, int64_t& hi) {
-  // o·stride + (offset − pad) ∈ [0, in)
-  const int64_t shift = offset - pad;
-  lo = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-  hi = in - shift <= 0 ? 0 : (in - shift - 1) / stride + 1;
-  lo = std::min(lo, out);
-  hi = std::clamp(hi, lo, out);
-}
-
 struct FastRunner {
   const IntegerGraph& graph;
   std::vector<IntTensor>& values;
@@ -94,11 +84,9 @@ struct FastRunner {
         for (int64_t icg = 0; icg < cin_per_group; ++icg) {
           const int64_t* xp = xs + (g * cin_per_group + icg) * in_plane;
           for (int64_t kh = 0; kh < w.kernel_h; ++kh) {
-            int64_t oh_lo, oh_hi;
-            valid_range(w.out_h, w.in_h, w.stride_h, w.pad_top, kh * w.dilation_h, oh_lo, oh_hi);
+            const auto [oh_lo, oh_hi] = w.valid_rows(kh);
             for (int64_t kw = 0; kw < w.kernel_w; ++kw) {
-              int64_t ow_lo, ow_hi;
-              valid_range(w.out_w, w.in_w, w.stride_w, w.pad_left, kw * w.dilation_w, ow_lo, ow_hi);
+              const auto [ow_lo, ow_hi] = w.valid_cols(kw);
               const int64_t wt = op.weights[static_cast<size_t>(((oc * cin_per_group + icg) * w.kernel_h + kh) * w.kernel_w + kw)];
               if (wt == 0) continue;
               const int64_t pad_term = wt * op.pad_value;
@@ -131,11 +119,9 @@ struct FastRunner {
         int64_t* yp = y.data.data() + (n * op.channels + c) * out_plane;
         std::fill(yp, yp + out_plane, op.pad_value * w.kernel_size());
         for (int64_t kh = 0; kh < w.kernel_h; ++kh) {
-          int64_t oh_lo, oh_hi;
-          valid_range(w.out_h, w.in_h, w.stride_h, w.pad_top, kh * w.dilation_h, oh_lo, oh_hi);
+          const auto [oh_lo, oh_hi] = w.valid_rows(kh);
           for (int64_t kw = 0; kw < w.kernel_w; ++kw) {
-            int64_t ow_lo, ow_hi;
-            valid_range(w.out_w, w.in_w, w.stride_w, w.pad_left, kw * w.dilation_w, ow_lo, ow_hi);
+            const auto [ow_lo, ow_hi] = w.valid_cols(kw);
             for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
               const int64_t ih = oh * w.stride_h - w.pad_top + kh * w.dilation_h;
               const int64_t* xrow = xp + ih * w.in_w - w.pad_left + kw * w.dilation_w;
@@ -154,9 +140,8 @@ struct FastRunner {
     IntTensor& y = make_output(graph, op.output, n_batch, values);
     const Window2d& w = op.window;
     const int64_t in_plane = w.in_h * w.in_w, out_plane = w.out_h * w.out_w;
-    int64_t oh_lo, oh_hi, ow_lo, ow_hi;
-    valid_range(w.out_h, w.in_h, w.stride_h, w.pad_top, op.tap_h * w.dilation_h, oh_lo, oh_hi);
-    valid_range(w.out_w, w.in_w, w.stride_w, w.pad_left, op.tap_w * w.dilation_w, ow_lo, ow_hi);
+    const auto [oh_lo, oh_hi] = w.valid_rows(op.tap_h);
+    const auto [ow_lo, ow_hi] = w.valid_cols(op.tap_w);
     for_each_sample(n_batch, [&](int64_t n) {
       for (int64_t c = 0; c < op.channels; ++c) {
         const int64_t* xp = x.data.data() + (n * op.channels + c) * in_plane;
@@ -203,6 +188,27 @@ struct FastRunner {
   void operator()(const ReshapeOp& op) {
     IntTensor& y = make_output(graph, op.output, batch(op.input), values);
     y.data = in(op.input).data;
+  }
+
+  // Every other linear op (IndexMap, ...): its rows, applied per sample. The reference executor runs the op's
+  // own run_ref instead, so the two stay independent codings of the op.
+  template <typename Op>
+    requires(Op::kClass == OpClass::kLinear)
+  void operator()(const Op& op) {
+    const IntOp wrapped = op;
+    const LinearForm form = op_linear_form(graph, wrapped);
+    const std::vector<ValueId> sources = op.inputs();
+    const int64_t n_batch = batch(sources[0]);
+    IntTensor& y = make_output(graph, op.output, n_batch, values);
+    for_each_sample(n_batch, [&](int64_t n) {
+      std::vector<int64_t> concatenated;
+      concatenated.reserve(static_cast<size_t>(form.input_count));
+      for (ValueId v : sources) {
+        const int64_t per = graph.elements(v);
+        concatenated.insert(concatenated.end(), in(v).data.begin() + n * per, in(v).data.begin() + (n + 1) * per);
+      }
+      apply_linear_form(form, concatenated.data(), y.data.data() + n * form.output_count);
+    });
   }
 };
 

@@ -8,14 +8,8 @@
 
 #include "fheq/tensor.h"
 #include "quant/integer_graph.h"
-#include "quant/tlu.h"
 
 namespace fheq::quant {
-
-struct ClearRunOptions {
-  // Needed only when a TLU uses RoundingMode::kApproximate (else fheq::Error).
-  ApproximateRounding approximate_rounding;
-};
 
 // Every value of the graph for a batch [N, input shape...] (index = ValueId); values not yet computed
 // are empty tensors. Throws fheq::Error when the input shape does not match the graph input.

@@ -21,7 +21,7 @@ concept Reflectable = requires { T::kFieldCount; };
 template <Reflectable T>
 constexpr auto field_tuple(T& value) {
   constexpr int n = T::kFieldCount;
-  static_assert(n >= 1 && n <= 12, "extend field_tuple for this field count");
+  static_assert(n >= 1 && n <= 14, "extend field_tuple for this field count");
   if constexpr (n == 1) { auto& [a] = value; return std::tie(a); }
   else if constexpr (n == 2) { auto& [a, b] = value; return std::tie(a, b); }
   else if constexpr (n == 3) { auto& [a, b, c] = value; return std::tie(a, b, c); }
@@ -33,7 +33,9 @@ constexpr auto field_tuple(T& value) {
   else if constexpr (n == 9) { auto& [a, b, c, d, e, f, g, h, i] = value; return std::tie(a, b, c, d, e, f, g, h, i); }
   else if constexpr (n == 10) { auto& [a, b, c, d, e, f, g, h, i, j] = value; return std::tie(a, b, c, d, e, f, g, h, i, j); }
   else if constexpr (n == 11) { auto& [a, b, c, d, e, f, g, h, i, j, k] = value; return std::tie(a, b, c, d, e, f, g, h, i, j, k); }
-  else { auto& [a, b, c, d, e, f, g, h, i, j, k, l] = value; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l); }
+  else if constexpr (n == 12) { auto& [a, b, c, d, e, f, g, h, i, j, k, l] = value; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l); }
+  else if constexpr (n == 13) { auto& [a, b, c, d, e, f, g, h, i, j, k, l, m] = value; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m); }
+  else { auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, o] = value; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m, o); }
 }
 
 template <typename T>

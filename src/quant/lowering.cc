@@ -10,7 +10,6 @@
 #include "core/rounding.h"
 #include "quant/bit_width.h"
 #include "quant/integer_executor.h"
-#include "quant/tlu.h"
 
 namespace fheq::quant {
 

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "core/check.h"
+#include "graph/ops/window.h"
 #include "quant/lowering.h"
 
 namespace fheq::quant {
@@ -184,22 +185,19 @@ void Lowering::lower_matmul(const graph::Node& node) {
 void Lowering::lower_conv(const graph::Node& node) {
   const QValue& x_in = encrypted(node, node.inputs.at(0));
   if (!graph_.is_constant(node.inputs.at(1))) unsupported(node, "weights must be a constant");
-  const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
-  if (auto_pad != "NOTSET") unsupported(node, "auto_pad = " + auto_pad + " is not supported (use explicit pads)");
   const Shape in_shape = net_.graph.value(x_in.id).shape;
   const FloatTensor& wt = graph_.constant(node.inputs[1]);
   if (in_shape.size() != 3 || wt.rank() != 4) unsupported(node, "only 2-D convolutions ([N, C, H, W]) are supported");
   const int64_t groups = node.attr_int("group", 1);
-  const std::vector<int64_t> strides = node.attr_ints("strides", {1, 1});
-  const std::vector<int64_t> dilations = node.attr_ints("dilations", {1, 1});
-  const std::vector<int64_t> pads = node.attr_ints("pads", {0, 0, 0, 0});
   const Shape out_shape = sample_shape(node.outputs.at(0));
-  FHEQ_REQUIRE(strides.size() == 2 && dilations.size() == 2 && pads.size() == 4 && out_shape.size() == 3 &&
-                   groups >= 1 && in_shape[0] % groups == 0 && wt.dim(1) * groups == in_shape[0],
+  FHEQ_REQUIRE(out_shape.size() == 3 && groups >= 1 && in_shape[0] % groups == 0 && wt.dim(1) * groups == in_shape[0],
                graph_.source, ": ", node.describe(), ": inconsistent Conv attributes or shapes");
-  Window2d window{in_shape[1], in_shape[2], out_shape[1], out_shape[2], wt.dim(2), wt.dim(3), strides[0], strides[1],
-                  dilations[0], dilations[1], pads[0], pads[1]};
-  const bool pads_any = pads[0] || pads[1] || pads[2] || pads[3];
+  // The window parser the float executor uses: auto_pad and asymmetric pads included.
+  const Window2d window = graph::ops::resolve_window(node, Shape{in_shape[1], in_shape[2]}, {wt.dim(2), wt.dim(3)}, false);
+  FHEQ_REQUIRE(window.out_h == out_shape[1] && window.out_w == out_shape[2], graph_.source, ": ", node.describe(),
+               ": output shape ", shape_to_string(out_shape), " does not match the window's ", window.out_h, "×",
+               window.out_w);
+  const bool pads_any = window.reads_padding();
   const bool usable = x_in.is_affine() && x_in.uniform_scale() && x_in.uniform_offset() &&
                       (!pads_any || x_in.groups[0].offset == std::round(x_in.groups[0].offset));
   const QValue x = usable ? x_in : requantize(x_in, node.inputs[0] + "/requant");

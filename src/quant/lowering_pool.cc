@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/check.h"
+#include "graph/ops/window.h"
 #include "quant/bit_width.h"
 #include "quant/lowering.h"
 
@@ -15,27 +16,25 @@ namespace fheq::quant {
 
 namespace {
 
-struct PoolGeometry {
-  Window2d window;
-  bool pads = false;
-};
-
-PoolGeometry pool_geometry(const graph::Node& node, const Shape& in, const Shape& out, bool global) {
-  PoolGeometry g;
+// The pool's window, from the attribute parser the float executor uses (auto_pad, asymmetric pads, ceil_mode).
+Window2d pool_window(const graph::Node& node, const Shape& in, const Shape& out, bool global) {
+  Window2d w;
   if (global) {
-    g.window = Window2d{in[1], in[2], 1, 1, in[1], in[2], 1, 1, 1, 1, 0, 0};
-    return g;
+    w.in_h = w.kernel_h = in[1];
+    w.in_w = w.kernel_w = in[2];
+  } else {
+    w = graph::ops::resolve_window(node, Shape{in[1], in[2]}, node.attr_ints("kernel_shape", {}),
+                                   node.attr_int("ceil_mode", 0) != 0);
   }
-  const std::vector<int64_t> kernel = node.attr_ints("kernel_shape", {});
-  const std::vector<int64_t> strides = node.attr_ints("strides", {1, 1});
-  const std::vector<int64_t> dilations = node.attr_ints("dilations", {1, 1});
-  const std::vector<int64_t> pads = node.attr_ints("pads", {0, 0, 0, 0});
-  FHEQ_REQUIRE(kernel.size() == 2 && strides.size() == 2 && dilations.size() == 2 && pads.size() == 4,
-               node.describe(), ": only 2-D pooling is supported");
-  g.window = Window2d{in[1], in[2], out[1], out[2], kernel[0], kernel[1], strides[0], strides[1],
-                      dilations[0], dilations[1], pads[0], pads[1]};
-  g.pads = pads[0] || pads[1] || pads[2] || pads[3];
-  return g;
+  FHEQ_REQUIRE(w.out_h == out[1] && w.out_w == out[2], node.describe(), ": output shape ", shape_to_string(out),
+               " does not match the window's ", w.out_h, "×", w.out_w);
+  return w;
+}
+
+// True when a ceil_mode window reaches past the padded input (ONNX then divides by fewer taps).
+bool overhangs(const Window2d& w) {
+  return w.input_row(w.out_h - 1, w.kernel_h - 1) >= w.in_h + w.pad_bottom ||
+         w.input_col(w.out_w - 1, w.kernel_w - 1) >= w.in_w + w.pad_right;
 }
 
 // Output element → group, when each channel of the input has one group.
@@ -53,20 +52,22 @@ void Lowering::lower_average_pool(const graph::Node& node, bool global) {
   const Shape in = net_.graph.value(x_in.id).shape;
   const Shape out = sample_shape(node.outputs.at(0));
   if (in.size() != 3 || out.size() != 3) unsupported(node, "only 2-D pooling ([N, C, H, W]) is supported");
-  if (node.attr_int("ceil_mode", 0) != 0) unsupported(node, "ceil_mode = 1 is not supported");
-  const PoolGeometry geo = pool_geometry(node, in, out, global);
-  if (geo.pads && node.attr_int("count_include_pad", 0) == 0)
+  const Window2d window = pool_window(node, in, out, global);
+  if (overhangs(window))
+    unsupported(node, "ceil_mode windows past the padded input divide by fewer taps; not supported");
+  const bool pads = window.reads_padding();
+  if (pads && node.attr_int("count_include_pad", 0) == 0)
     unsupported(node, "padding with count_include_pad = 0 divides border windows by fewer taps; not supported");
   const int64_t channels = in[0];
   const bool usable = x_in.is_affine() && x_in.per_channel_groups(channels) &&
-                      (!geo.pads || (x_in.uniform_offset() && x_in.groups[0].offset == std::round(x_in.groups[0].offset)));
+                      (!pads || (x_in.uniform_offset() && x_in.groups[0].offset == std::round(x_in.groups[0].offset)));
   const QValue x = usable ? x_in : requantize(x_in, node.inputs[0] + "/requant");
-  const int64_t k = geo.window.kernel_size();
+  const int64_t k = window.kernel_size();
   SumPool2dOp op;
   op.input = x.id;
   op.channels = channels;
-  op.window = geo.window;
-  op.pad_value = geo.pads ? static_cast<int64_t>(x.groups[0].offset) : 0;
+  op.window = window;
+  op.pad_value = pads ? static_cast<int64_t>(x.groups[0].offset) : 0;
   QValue y;
   y.id = op.output = net_.graph.add_value(fresh_name(node.outputs[0]), out);
   append(std::move(op));
@@ -78,11 +79,11 @@ void Lowering::lower_average_pool(const graph::Node& node, bool global) {
 void Lowering::lower_max_pool(const graph::Node& node) {
   const QValue& x_in = encrypted(node, node.inputs.at(0));
   if (node.outputs.size() > 1 && !node.outputs[1].empty()) unsupported(node, "the Indices output is not supported");
-  if (node.attr_int("ceil_mode", 0) != 0) unsupported(node, "ceil_mode = 1 is not supported");
   const Shape in = net_.graph.value(x_in.id).shape;
   const Shape out = sample_shape(node.outputs.at(0));
   if (in.size() != 3 || out.size() != 3) unsupported(node, "only 2-D pooling ([N, C, H, W]) is supported");
-  const PoolGeometry geo = pool_geometry(node, in, out, false);
+  // ceil_mode windows may reach past the input: those taps read the pad value, below every real element.
+  const Window2d window = pool_window(node, in, out, false);
   const int64_t channels = in[0];
   // Max commutes with x = s·(q − o) only for s > 0; the differences must fit a table without rounding.
   bool usable = x_in.is_affine() && x_in.per_channel_groups(channels) &&
@@ -93,10 +94,10 @@ void Lowering::lower_max_pool(const graph::Node& node) {
   const std::string base = node.outputs[0];
   ValueId current = -1;
   int64_t tap_index = 0;
-  for (int64_t th = 0; th < geo.window.kernel_h; ++th) {
-    for (int64_t tw = 0; tw < geo.window.kernel_w; ++tw, ++tap_index) {
+  for (int64_t th = 0; th < window.kernel_h; ++th) {
+    for (int64_t tw = 0; tw < window.kernel_w; ++tw, ++tap_index) {
       const ValueId tap = net_.graph.add_value(fresh_name(base + "/tap" + std::to_string(tap_index)), out);
-      append(WindowTapOp{x.id, tap, channels, geo.window, th, tw, pad_value});
+      append(WindowTapOp{x.id, tap, channels, window, th, tw, pad_value});
       if (current < 0) {
         current = tap;
         continue;

@@ -84,40 +84,6 @@ QuantReport QuantizedModel::report() const {
   return r;
 }
 
-namespace {
-
-struct Describer {
-  const quant::IntegerGraph& g;
-  std::ostream& out;
-  std::string name(quant::ValueId v) const { return "'" + g.value(v).name + "'"; }
-  void operator()(const quant::DenseOp& o) const {
-    out << name(o.input) << " · W[" << o.out_features << "×" << o.in_features << "] + b";
-  }
-  void operator()(const quant::Conv2dOp& o) const {
-    out << name(o.input) << " ⊛ W[" << o.out_channels << "×" << o.in_channels / o.groups << "×" << o.window.kernel_h
-        << "×" << o.window.kernel_w << "] + b, stride " << o.window.stride_h << "×" << o.window.stride_w << ", pad "
-        << o.window.pad_top << "," << o.window.pad_left << " (value " << o.pad_value << ")";
-  }
-  void operator()(const quant::SumPool2dOp& o) const {
-    out << "Σ " << name(o.input) << " over " << o.window.kernel_h << "×" << o.window.kernel_w << " windows";
-  }
-  void operator()(const quant::WindowTapOp& o) const {
-    out << name(o.input) << " tap (" << o.tap_h << "," << o.tap_w << ") of " << o.window.kernel_h << "×"
-        << o.window.kernel_w << " windows";
-  }
-  void operator()(const quant::AddOp& o) const {
-    out << name(o.lhs) << (o.rhs_sign > 0 ? " + " : " − ") << name(o.rhs);
-  }
-  void operator()(const quant::TluOp& o) const {
-    const quant::IntRange d = quant::tlu_domain(o);
-    out << "T[round(" << name(o.input) << " / 2^" << o.rounding_shift << ")], " << o.tables.size()
-        << (o.tables.size() == 1 ? " table" : " tables") << " over [" << d.min << ", " << d.max << "]";
-  }
-  void operator()(const quant::ReshapeOp& o) const { out << "reshape " << name(o.input); }
-};
-
-}  // namespace
-
 std::string QuantizedModel::describe() const {
   const quant::IntegerGraph& g = network_->graph;
   std::ostringstream out;
@@ -128,7 +94,7 @@ std::string QuantizedModel::describe() const {
     const quant::ValueId v = quant::op_output(g.ops[i]);
     out << "#" << i << " " << quant::op_kind(g.ops[i]) << " '" << g.value(v).name << "' "
         << shape_to_string(g.value(v).shape) << " = ";
-    std::visit(Describer{g, out}, g.ops[i]);
+    out << quant::op_describe(g, g.ops[i]);
     out << "\n";
   }
   out << "output '" << g.value(g.output).name << "': decrypted and dequantized by the client ("

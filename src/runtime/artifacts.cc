@@ -2,10 +2,13 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
+#include <tuple>
 #include <type_traits>
 
 #include "core/binary_io.h"
 #include "core/check.h"
+#include "quant/integer_fields.h"
 #include "runtime/keys.h"
 #include "tfhe/commons/parameter_selection.h"
 
@@ -71,19 +74,6 @@ tfhe::TfheParams read_params(BinaryReader& r, bool allow_toy) {
 
 // ---- integer graph ----
 
-void write_window(BinaryWriter& w, const quant::Window2d& x) {
-  for (int64_t v : {x.in_h, x.in_w, x.out_h, x.out_w, x.kernel_h, x.kernel_w, x.stride_h, x.stride_w, x.dilation_h,
-                    x.dilation_w, x.pad_top, x.pad_left})
-    w.i64(v);
-}
-quant::Window2d read_window(BinaryReader& r) {
-  quant::Window2d x;
-  for (int64_t* v : {&x.in_h, &x.in_w, &x.out_h, &x.out_w, &x.kernel_h, &x.kernel_w, &x.stride_h, &x.stride_w,
-                     &x.dilation_h, &x.dilation_w, &x.pad_top, &x.pad_left})
-    *v = r.i64("window");
-  return x;
-}
-
 class GraphReader {
  public:
   GraphReader(BinaryReader& r, size_t value_count) : r_(r), value_count_(value_count) {}
@@ -98,102 +88,80 @@ class GraphReader {
   size_t value_count_;
 };
 
+// Integer ops are written field by field through the field reflection the integer-only proof uses
+// (quant/integer_fields.h), after the op's stable tag: a new op needs no code here. Ids and sizes are checked
+// by quant::validate once the graph is read.
+template <typename T>
+struct IsVector : std::false_type {};
+template <typename E>
+struct IsVector<std::vector<E>> : std::true_type {};
+
+template <typename T>
+void write_field(BinaryWriter& w, const T& v) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    w.str(v);
+  } else if constexpr (std::is_enum_v<T> || std::is_integral_v<T>) {
+    w.i64(static_cast<int64_t>(v));
+  } else if constexpr (IsVector<T>::value) {
+    if constexpr (std::is_integral_v<typename T::value_type>) {
+      w.pod_vector(v);
+    } else {
+      w.u64(v.size());
+      for (const auto& e : v) write_field(w, e);
+    }
+  } else {
+    static_assert(quant::fields::Reflectable<T>, "an integer-graph field must be reflectable");
+    std::apply([&](const auto&... f) { (write_field(w, f), ...); }, quant::fields::field_tuple(const_cast<T&>(v)));
+  }
+}
+
+template <typename T>
+void read_field(BinaryReader& r, T& v, const char* what) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    v = r.str(what);
+  } else if constexpr (std::is_enum_v<T> || std::is_integral_v<T>) {
+    using Int = std::conditional_t<std::is_enum_v<T>, std::underlying_type<T>, std::type_identity<T>>::type;
+    const int64_t x = r.i64(what);
+    if (x < static_cast<int64_t>(std::numeric_limits<Int>::min()) || x > static_cast<int64_t>(std::numeric_limits<Int>::max()))
+      r.fail(what, "holds " + std::to_string(x) + ", out of range");
+    v = static_cast<T>(x);
+  } else if constexpr (IsVector<T>::value) {
+    if constexpr (std::is_integral_v<typename T::value_type>) {
+      v = r.pod_vector<typename T::value_type>(what);
+    } else {
+      v.resize(read_count(r, what));
+      for (auto& e : v) read_field(r, e, what);
+    }
+  } else {
+    std::apply([&](auto&... f) { (read_field(r, f, what), ...); }, quant::fields::field_tuple(v));
+  }
+}
+
 void write_op(BinaryWriter& w, const quant::IntOp& op) {
-  w.u64(op.index());
   std::visit(
       [&](const auto& o) {
-        using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, quant::DenseOp>) {
-          w.i64(o.input), w.i64(o.output), w.i64(o.in_features), w.i64(o.out_features);
-          w.pod_vector(o.weights), w.pod_vector(o.bias);
-        } else if constexpr (std::is_same_v<T, quant::Conv2dOp>) {
-          w.i64(o.input), w.i64(o.output), w.i64(o.in_channels), w.i64(o.out_channels), w.i64(o.groups);
-          write_window(w, o.window);
-          w.i64(o.pad_value);
-          w.pod_vector(o.weights), w.pod_vector(o.bias);
-        } else if constexpr (std::is_same_v<T, quant::SumPool2dOp>) {
-          w.i64(o.input), w.i64(o.output), w.i64(o.channels);
-          write_window(w, o.window);
-          w.i64(o.pad_value);
-        } else if constexpr (std::is_same_v<T, quant::WindowTapOp>) {
-          w.i64(o.input), w.i64(o.output), w.i64(o.channels);
-          write_window(w, o.window);
-          w.i64(o.tap_h), w.i64(o.tap_w), w.i64(o.pad_value);
-        } else if constexpr (std::is_same_v<T, quant::AddOp>) {
-          w.i64(o.lhs), w.i64(o.rhs), w.i64(o.output), w.i64(o.rhs_sign);
-        } else if constexpr (std::is_same_v<T, quant::TluOp>) {
-          w.i64(o.input), w.i64(o.output), w.i64(o.rounding_shift), w.i64(static_cast<int64_t>(o.rounding));
-          w.u64(o.tables.size());
-          for (const auto& t : o.tables) w.i64(t.input_min), w.pod_vector(t.values);
-          w.pod_vector(o.element_table);
-        } else {
-          static_assert(std::is_same_v<T, quant::ReshapeOp>);
-          w.i64(o.input), w.i64(o.output);
-        }
+        w.u64(static_cast<uint64_t>(std::decay_t<decltype(o)>::kTag));
+        write_field(w, o);
       },
       op);
 }
 
-quant::IntOp read_op(BinaryReader& r, GraphReader& g) {
-  const uint64_t tag = r.u64("op kind");
-  switch (tag) {
-    case 0: {
-      quant::DenseOp o;
-      o.input = g.id("dense input"), o.output = g.id("dense output");
-      o.in_features = r.i64("in_features"), o.out_features = r.i64("out_features");
-      o.weights = r.pod_vector<int64_t>("dense weights"), o.bias = r.pod_vector<int64_t>("dense bias");
-      return o;
-    }
-    case 1: {
-      quant::Conv2dOp o;
-      o.input = g.id("conv input"), o.output = g.id("conv output");
-      o.in_channels = r.i64("in_channels"), o.out_channels = r.i64("out_channels"), o.groups = r.i64("groups");
-      o.window = read_window(r);
-      o.pad_value = r.i64("pad_value");
-      o.weights = r.pod_vector<int64_t>("conv weights"), o.bias = r.pod_vector<int64_t>("conv bias");
-      return o;
-    }
-    case 2: {
-      quant::SumPool2dOp o;
-      o.input = g.id("pool input"), o.output = g.id("pool output");
-      o.channels = r.i64("channels");
-      o.window = read_window(r);
-      o.pad_value = r.i64("pad_value");
-      return o;
-    }
-    case 3: {
-      quant::WindowTapOp o;
-      o.input = g.id("tap input"), o.output = g.id("tap output");
-      o.channels = r.i64("channels");
-      o.window = read_window(r);
-      o.tap_h = r.i64("tap_h"), o.tap_w = r.i64("tap_w"), o.pad_value = r.i64("pad_value");
-      return o;
-    }
-    case 4: {
-      quant::AddOp o;
-      o.lhs = g.id("add lhs"), o.rhs = g.id("add rhs"), o.output = g.id("add output");
-      o.rhs_sign = r.i64("rhs_sign");
-      return o;
-    }
-    case 5: {
-      quant::TluOp o;
-      o.input = g.id("tlu input"), o.output = g.id("tlu output");
-      o.rounding_shift = r.i64("rounding_shift");
-      o.rounding = static_cast<quant::RoundingMode>(r.i64("rounding mode"));
-      const uint64_t n = read_count(r, "table count");
-      o.tables.resize(n);
-      for (auto& t : o.tables) t.input_min = r.i64("table input_min"), t.values = r.pod_vector<int64_t>("table values");
-      o.element_table = r.pod_vector<int32_t>("element_table");
-      return o;
-    }
-    case 6: {
-      quant::ReshapeOp o;
-      o.input = g.id("reshape input"), o.output = g.id("reshape output");
-      return o;
-    }
-    default:
-      r.fail("op kind", "is " + std::to_string(tag) + ", not a known op");
+template <size_t I = 0>
+quant::IntOp read_op_with_tag(BinaryReader& r, uint64_t tag, const std::string& what) {
+  if constexpr (I == std::variant_size_v<quant::IntOp>) {
+    r.fail(what.c_str(), "has kind " + std::to_string(tag) + ", not a known op");
+  } else {
+    using Op = std::variant_alternative_t<I, quant::IntOp>;
+    if (tag != static_cast<uint64_t>(Op::kTag)) return read_op_with_tag<I + 1>(r, tag, what);
+    Op op;
+    read_field(r, op, what.c_str());
+    return op;
   }
+}
+
+quant::IntOp read_op(BinaryReader& r, size_t index) {
+  const std::string what = "op " + std::to_string(index);
+  return read_op_with_tag(r, r.u64(what.c_str()), what);
 }
 
 void write_graph(BinaryWriter& w, const quant::IntegerGraph& g) {
@@ -210,7 +178,7 @@ quant::IntegerGraph read_graph(BinaryReader& r) {
   for (auto& v : g.values) v.name = r.str("value name"), v.shape = read_shape(r, "value shape");
   GraphReader ids(r, g.values.size());
   g.ops.resize(read_count(r, "op count"));
-  for (auto& op : g.ops) op = read_op(r, ids);
+  for (size_t i = 0; i < g.ops.size(); ++i) g.ops[i] = read_op(r, i);
   g.input = ids.id("graph input"), g.output = ids.id("graph output");
   return g;
 }
@@ -397,7 +365,7 @@ void require_end(const BinaryReader& r) {
 // The server circuit's own format version (the client spec has kArtifactVersion): 2 added exact rounding's
 // chunk plan to every TLU, 3 the output transport bits, 4 the TLU input scale. Older circuits fail with one line naming the file and
 // both versions.
-constexpr uint32_t kCircuitFormatVersion = 4;
+constexpr uint32_t kCircuitFormatVersion = 5;
 
 std::string read_artifact_file(const std::string& path, const char* magic, const char* kind,
                                uint32_t version = kArtifactVersion) {

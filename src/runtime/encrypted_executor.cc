@@ -12,6 +12,9 @@
 #include "tfhe/algorithms/lwe_linear_algebra.h"
 
 namespace fheq::runtime {
+
+using quant::LinearForm;
+
 namespace {
 
 using compiler::FheCircuit;
@@ -24,15 +27,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // out = trivial(constant) + Σ_j w_j · in[index_j], over the n+1 torus elements (wrapping arithmetic).
-void combine_row(const LinearMap& map, int64_t row, uint32_t log2_delta, const LweCiphertext* input,
+// `input` lists the op's input ciphertexts of one sample, its inputs concatenated (LinearForm's indexing).
+void combine_row(const LinearForm& map, int64_t row, uint32_t log2_delta, const LweCiphertext* const* input,
                  LweCiphertext& out) {
-  const size_t size = input[0].data.size();
-  if (out.data.size() != size) out = LweCiphertext(input[0].dimension);
+  const size_t size = input[0]->data.size();
+  if (out.data.size() != size) out = LweCiphertext(input[0]->dimension);
   Torus* acc = out.data.data();
   for (size_t t = 0; t < size; ++t) acc[t] = 0;
   for (int64_t j = map.row_start[static_cast<size_t>(row)]; j < map.row_start[static_cast<size_t>(row) + 1]; ++j) {
     const Torus w = static_cast<Torus>(map.weight[static_cast<size_t>(j)]);
-    const Torus* in = input[map.index[static_cast<size_t>(j)]].data.data();
+    const Torus* in = input[map.index[static_cast<size_t>(j)]]->data.data();
     for (size_t t = 0; t < size; ++t) acc[t] += w * in[t];  // vectorised by the compiler
   }
   acc[size - 1] += compiler::encode_integer(map.constant[static_cast<size_t>(row)], log2_delta);
@@ -40,7 +44,7 @@ void combine_row(const LinearMap& map, int64_t row, uint32_t log2_delta, const L
 
 }  // namespace
 
-std::vector<LweCiphertext> apply_linear_map_lwe_ref(const LinearMap& map, uint32_t log2_delta,
+std::vector<LweCiphertext> apply_linear_map_lwe_ref(const LinearForm& map, uint32_t log2_delta,
                                                     const std::vector<LweCiphertext>& input) {
   FHEQ_CHECK(static_cast<int64_t>(input.size()) == map.input_count);
   std::vector<LweCiphertext> out(static_cast<size_t>(map.output_count));
@@ -61,10 +65,12 @@ std::vector<LweCiphertext> apply_linear_map_lwe_ref(const LinearMap& map, uint32
   return out;
 }
 
-void apply_linear_map_lwe(const LinearMap& map, uint32_t log2_delta, const LweCiphertext* input,
+void apply_linear_map_lwe(const LinearForm& map, uint32_t log2_delta, const LweCiphertext* input,
                           LweCiphertext* output, core::ThreadPool& pool) {
+  std::vector<const LweCiphertext*> inputs(static_cast<size_t>(map.input_count));
+  for (size_t i = 0; i < inputs.size(); ++i) inputs[i] = &input[i];
   pool.parallel_for(0, static_cast<size_t>(map.output_count), [&](size_t o) {
-    combine_row(map, static_cast<int64_t>(o), log2_delta, input, output[o]);
+    combine_row(map, static_cast<int64_t>(o), log2_delta, inputs.data(), output[o]);
   });
 }
 
@@ -80,8 +86,7 @@ EncryptedExecutor::EncryptedExecutor(const FheCircuit& circuit, const Evaluation
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const quant::IntOp& op = graph.ops[i];
     for (quant::ValueId v : quant::op_inputs(op)) last_use_[static_cast<size_t>(v)] = i;
-    if (!std::holds_alternative<quant::TluOp>(op) && !std::holds_alternative<quant::AddOp>(op))
-      maps_[i] = linear_map_of(graph, op);
+    if (!quant::is_tlu(op)) maps_[i] = quant::op_linear_form(graph, op);
   }
   const tfhe::TfheParams& p = circuit.params;
   for (const compiler::TluEncoding& t : circuit.tlus) {
@@ -139,20 +144,7 @@ std::vector<LweCiphertext> EncryptedExecutor::run(const std::vector<LweCiphertex
     out.assign(static_cast<size_t>(batch * out_elements), LweCiphertext());
     OpTiming timing{i, quant::op_kind(op), graph.value(out_id).name, 0, 0, 0};
 
-    if (const auto* add = std::get_if<quant::AddOp>(&op)) {
-      const auto& lhs = values[static_cast<size_t>(add->lhs)];
-      const auto& rhs = values[static_cast<size_t>(add->rhs)];
-      FHEQ_CHECK(lhs.size() == out.size() && rhs.size() == out.size());
-      FHEQ_REQUIRE(lhs[0].dimension == rhs[0].dimension, "Add '", timing.name,
-                   "': operands are under different LWE keys (the compiler must put them in one component)");
-      pool.parallel_for(0, out.size(), [&](size_t e) {
-        out[e] = lhs[e];
-        if (add->rhs_sign >= 0)
-          tfhe::add_lwe_assign(out[e], rhs[e]);
-        else
-          tfhe::sub_lwe_assign(out[e], rhs[e]);
-      });
-    } else if (tlu_plan_of_[i] >= 0) {
+    if (tlu_plan_of_[i] >= 0) {
       const TluPlan& plan = tlu_plans_[static_cast<size_t>(tlu_plan_of_[i])];
       const compiler::TluEncoding& t = *plan.encoding;
       const auto& in = values[static_cast<size_t>(t.input)];
@@ -185,17 +177,32 @@ std::vector<LweCiphertext> EncryptedExecutor::run(const std::vector<LweCiphertex
       }
       timing.pbs += static_cast<int64_t>(in.size());
     } else {
-      const LinearMap& map = maps_[i];
-      const quant::ValueId in_id = quant::op_inputs(op)[0];
-      const auto& in = values[static_cast<size_t>(in_id)];
+      const LinearForm& map = maps_[i];
+      const std::vector<quant::ValueId> in_ids = quant::op_inputs(op);
       const uint32_t log2_delta = circuit_.values[static_cast<size_t>(out_id)].log2_delta;
-      FHEQ_CHECK(static_cast<int64_t>(in.size()) == batch * map.input_count);
+      for (quant::ValueId v : in_ids) {
+        const auto& in = values[static_cast<size_t>(v)];
+        FHEQ_CHECK(static_cast<int64_t>(in.size()) == batch * graph.elements(v));
+        FHEQ_REQUIRE(in[0].dimension == values[static_cast<size_t>(in_ids[0])][0].dimension, timing.kind, " '",
+                     timing.name, "': operands are under different LWE keys (the compiler must put them in one component)");
+      }
+      // Per sample, the op's input ciphertexts in LinearForm order (its inputs concatenated).
+      std::vector<std::vector<const LweCiphertext*>> sample_inputs(static_cast<size_t>(batch));
+      for (int64_t s = 0; s < batch; ++s) {
+        auto& list = sample_inputs[static_cast<size_t>(s)];
+        list.reserve(static_cast<size_t>(map.input_count));
+        for (quant::ValueId v : in_ids) {
+          const int64_t per = graph.elements(v);
+          const auto& in = values[static_cast<size_t>(v)];
+          for (int64_t e = 0; e < per; ++e) list.push_back(&in[static_cast<size_t>(s * per + e)]);
+        }
+        FHEQ_CHECK(static_cast<int64_t>(list.size()) == map.input_count);
+      }
       // Parallel over (sample, output row): every row is an independent linear combination.
       const size_t rows = static_cast<size_t>(map.output_count);
       pool.parallel_for(0, static_cast<size_t>(batch) * rows, [&](size_t task) {
         const size_t s = task / rows, o = task % rows;
-        combine_row(map, static_cast<int64_t>(o), log2_delta, &in[s * static_cast<size_t>(map.input_count)],
-                    out[s * rows + o]);
+        combine_row(map, static_cast<int64_t>(o), log2_delta, sample_inputs[s].data(), out[s * rows + o]);
       });
     }
     // Free values nobody reads any more (the output stays).

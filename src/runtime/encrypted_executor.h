@@ -2,9 +2,9 @@
 // evaluation keys only (docs/RUNTIME.md).
 //
 // Each op of circuit.graph, for a whole batch at once:
-//   Dense / Conv2d / SumPool2d / WindowTap / Reshape: one sparse affine map (linear_map.h); output o of a
-//     sample = Σ w·ct + trivial(constant·Δ) — exact on the torus because the component shares one Δ;
-//   Add: ct_lhs ± ct_rhs;
+//   every linear op (Dense, Conv2d, SumPool2d, WindowTap, Add, Reshape, IndexMap, ...): its rows
+//     (quant/linear_form.h) over its inputs concatenated; output o of a sample = Σ w·ct + trivial(constant·Δ) —
+//     exact on the torus because the component shares one Δ;
 //   TLU: 2^s·ct + trivial(input_offset·Δ_read) (s = input_scale_log2, Δ_read = Δ_in·2^s), then (keyswitch +) PBS with the op's table(s), every element of
 //     every sample of the batch in ONE batch on the thread pool (both cores busy). Exact rounding with k > 0
 //     (compiler/exact_rounding_plan.h) first adds 2^(k−1)·Δ_in too and clears the k low bits chunk by chunk:
@@ -20,9 +20,9 @@
 
 #include "compiler/fhe_circuit.h"
 #include "core/thread_pool.h"
+#include "quant/linear_form.h"
 #include "runtime/exact_rounding.h"
 #include "runtime/keys.h"
-#include "runtime/linear_map.h"
 #include "tfhe/entities/lookup_table.h"
 #include "tfhe/entities/lwe_ciphertext.h"
 
@@ -69,7 +69,7 @@ class EncryptedExecutor {
   };
   const compiler::FheCircuit& circuit_;
   const EvaluationKeys& keys_;
-  std::vector<LinearMap> maps_;        // per op (empty for Add / TLU)
+  std::vector<quant::LinearForm> maps_;  // per op (empty for a TLU)
   std::vector<int32_t> tlu_plan_of_;   // per op: index into tlu_plans_ or −1
   std::vector<TluPlan> tlu_plans_;
   std::vector<size_t> last_use_;       // per value: index of the last op reading it
@@ -77,10 +77,10 @@ class EncryptedExecutor {
 
 // Reference evaluation of one linear map on ciphertexts (plain loops over tfhe::linear_combination_lwe);
 // the fast kernel in EncryptedExecutor must agree bit for bit (tests/runtime/encrypted_executor_test.cc).
-std::vector<tfhe::LweCiphertext> apply_linear_map_lwe_ref(const LinearMap& map, uint32_t log2_delta,
+std::vector<tfhe::LweCiphertext> apply_linear_map_lwe_ref(const quant::LinearForm& map, uint32_t log2_delta,
                                                           const std::vector<tfhe::LweCiphertext>& input);
 // The fast kernel: same result, one sample, written into `output` (resized).
-void apply_linear_map_lwe(const LinearMap& map, uint32_t log2_delta, const tfhe::LweCiphertext* input,
+void apply_linear_map_lwe(const quant::LinearForm& map, uint32_t log2_delta, const tfhe::LweCiphertext* input,
                           tfhe::LweCiphertext* output, core::ThreadPool& pool);
 
 }  // namespace fheq::runtime

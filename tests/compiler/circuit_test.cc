@@ -13,7 +13,6 @@
 #include "window_check.h"
 #include "quant/bit_width.h"
 #include "quant/integer_executor.h"
-#include "quant/tlu.h"
 #include "tfhe/commons/parameter_selection.h"
 #include "tfhe/commons/parameter_sets.h"
 

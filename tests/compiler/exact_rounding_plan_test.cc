@@ -12,7 +12,6 @@
 #include "compiler/exact_rounding_plan.h"
 #include "compiler/simulate.h"
 #include "quant/integer_executor.h"
-#include "quant/tlu.h"
 #include "runtime/runtime_test_support.h"
 #include "tfhe/commons/noise_formulas.h"
 #include "tfhe/commons/parameter_sets.h"

@@ -6,7 +6,6 @@
 #include "../quant/quant_test_support.h"
 #include "compiler/tlu_rounding.h"
 #include "quant/bit_width.h"
-#include "quant/tlu.h"
 
 namespace fheq::compiler {
 namespace {

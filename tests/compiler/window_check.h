@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "compiler/fhe_circuit.h"
-#include "quant/tlu.h"
 
 namespace fheq::compiler::testing {
 

@@ -18,7 +18,7 @@ static_assert(is_integer_only<IntegerGraph>, "the integer graph must hold no flo
 static_assert(is_integer_only<IntOp>);
 static_assert(is_integer_only<DenseOp> && is_integer_only<Conv2dOp> && is_integer_only<SumPool2dOp> &&
               is_integer_only<WindowTapOp> && is_integer_only<AddOp> && is_integer_only<TluOp> &&
-              is_integer_only<ReshapeOp> && is_integer_only<LookupTable> && is_integer_only<Window2d>);
+              is_integer_only<ReshapeOp> && is_integer_only<IndexMapOp> && is_integer_only<LookupTable> && is_integer_only<Window2d>);
 
 // Negative controls: the same machinery refuses floats anywhere, however deep.
 struct WithDouble {

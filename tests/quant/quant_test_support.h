@@ -61,9 +61,9 @@ inline IntegerGraph random_integer_graph(std::mt19937_64& rng) {
   w.stride_h = uniform(rng, 1, 2), w.stride_w = uniform(rng, 1, 2);
   w.dilation_h = uniform(rng, 1, 2), w.dilation_w = uniform(rng, 1, 2);
   w.pad_top = uniform(rng, 0, 2), w.pad_left = uniform(rng, 0, 2);
-  const int64_t pad_bottom = uniform(rng, 0, 2), pad_right = uniform(rng, 0, 2);
-  w.out_h = std::max<int64_t>(1, (w.in_h + w.pad_top + pad_bottom - (w.kernel_h - 1) * w.dilation_h - 1) / w.stride_h + 1);
-  w.out_w = std::max<int64_t>(1, (w.in_w + w.pad_left + pad_right - (w.kernel_w - 1) * w.dilation_w - 1) / w.stride_w + 1);
+  w.pad_bottom = uniform(rng, 0, 2), w.pad_right = uniform(rng, 0, 2);
+  w.out_h = std::max<int64_t>(1, (w.in_h + w.pad_top + w.pad_bottom - (w.kernel_h - 1) * w.dilation_h - 1) / w.stride_h + 1);
+  w.out_w = std::max<int64_t>(1, (w.in_w + w.pad_left + w.pad_right - (w.kernel_w - 1) * w.dilation_w - 1) / w.stride_w + 1);
   g.input = g.add_value("x", Shape{cin, w.in_h, w.in_w});
   Conv2dOp conv;
   conv.input = g.input;

@@ -13,7 +13,6 @@
 #include "compiler/simulate.h"
 #include "quant/bit_width.h"
 #include "quant/integer_executor.h"
-#include "quant/tlu.h"
 #include "runtime/client_crypto.h"
 #include "runtime/encrypted_executor.h"
 #include "runtime_test_support.h"

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "core/window2d.h"
+
 namespace fheq::graph::ops {
 
 // C (m×n) = A (m×k) · B, where B is k×n, or n×k when b_transposed (as torch's Linear weight).
@@ -11,15 +13,7 @@ namespace fheq::graph::ops {
 void matmul(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n, bool b_transposed);
 void matmul_ref(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n, bool b_transposed);
 
-// Geometry of a 2-D sliding window (convolution or pooling) over one spatial plane.
-struct Window2d {
-  int64_t in_h = 1, in_w = 1;            // input plane
-  int64_t out_h = 1, out_w = 1;          // output plane
-  int64_t kernel_h = 1, kernel_w = 1;
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t dilation_h = 1, dilation_w = 1;
-  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-};
+using core::Window2d;  // one window geometry for every layer (core/window2d.h)
 
 // Grouped 2-D convolution (ONNX Conv, cross-correlation as in every DL framework) for ONE sample:
 //   y[oc, oh, ow] = bias[oc] + Σ_{ic ∈ group(oc), kh, kw} w[oc, ic', kh, kw] · x[ic, oh·s_h − p_t + kh·d_h, ow·s_w − p_l + kw·d_w]
