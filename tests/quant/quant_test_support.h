@@ -49,7 +49,7 @@ inline ValueId add_random_tlu(IntegerGraph& g, ValueId input, std::mt19937_64& r
   return tlu.output;
 }
 
-// Input [C, H, W] → Conv2d → TLU → WindowTap/SumPool → Sub → TLU → Reshape → Dense → Add → output,
+// Input [C, H, W] → Conv2d → TLU → WindowTap/SumPool → Sub → TLU → Reshape → IndexMap → Dense → Add → output,
 // with random geometry (pads, strides, dilations, groups) and constants.
 inline IntegerGraph random_integer_graph(std::mt19937_64& rng) {
   IntegerGraph g;
@@ -97,12 +97,20 @@ inline IntegerGraph random_integer_graph(std::mt19937_64& rng) {
   const int64_t features = shape_size(pooled);
   ReshapeOp flat{act2, g.add_value("flat", Shape{features})};
   g.ops.push_back(flat);
+  // An index map over two inputs (Concat / Gather / Pad style): random picks of either, some fills.
+  IndexMapOp mix;
+  mix.sources = {flat.output, act2};
+  mix.index = random_vector(rng, static_cast<size_t>(features + 1), -1, 2 * features - 1);
+  mix.fill = uniform(rng, -4, 4);
+  mix.label = "Gather";
+  mix.output = g.add_value("mix", Shape{features + 1});
+  g.ops.push_back(mix);
   const int64_t outs = uniform(rng, 1, 6);
   DenseOp dense;
-  dense.input = flat.output;
-  dense.in_features = features;
+  dense.input = mix.output;
+  dense.in_features = features + 1;
   dense.out_features = outs;
-  dense.weights = random_vector(rng, static_cast<size_t>(features * outs), -20, 20);
+  dense.weights = random_vector(rng, static_cast<size_t>((features + 1) * outs), -20, 20);
   dense.bias = random_vector(rng, static_cast<size_t>(outs), -100, 100);
   dense.output = g.add_value("dense", Shape{outs});
   g.ops.push_back(dense);
