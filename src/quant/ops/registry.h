@@ -9,6 +9,7 @@
 #include "quant/ops/conv2d.h"
 #include "quant/ops/dense.h"
 #include "quant/ops/index_map.h"
+#include "quant/ops/reduce_sum.h"
 #include "quant/ops/reshape.h"
 #include "quant/ops/sum_pool2d.h"
 #include "quant/ops/tlu.h"
@@ -16,7 +17,8 @@
 
 namespace fheq::quant {
 
-using IntOp = std::variant<DenseOp, Conv2dOp, SumPool2dOp, WindowTapOp, AddOp, TluOp, ReshapeOp, IndexMapOp>;
+using IntOp =
+    std::variant<DenseOp, Conv2dOp, SumPool2dOp, WindowTapOp, AddOp, TluOp, ReshapeOp, IndexMapOp, ReduceSumOp>;
 
 // The interface every registered op implements (see op_support.h).
 template <typename Op>
