@@ -5,7 +5,8 @@
     /usr/bin/python3 models/zoo/train_zoo.py --model cnn_bn_maxpool
 
 Each network is written the way a PyTorch user writes one (nn.Sequential / a small nn.Module,
-BatchNorm, MaxPool, Dropout, GELU/Tanh, padding, a residual add), trained the usual way (Adam,
+BatchNorm, MaxPool, Dropout, GELU/Tanh, padding, a residual add, concatenated branches, a gated
+product, a permute), trained the usual way (Adam,
 lr 1e-3, a few epochs, default initialisation, no FHE-aware regularisation, no weight grid) and
 exported at opset 17 with torch.onnx.export's defaults. Nothing here knows about fheq: the zoo is
 the honest check of what a user's own model does under fheq's default options (bench/zoo.sh).
@@ -48,6 +49,25 @@ class ResidualCnn(nn.Module):
         return self.head(h)
 
 
+class BranchGatedCnn(nn.Module):
+    """Two conv branches concatenated, average pooling, a gated product value·sigmoid(gate) of two
+    encrypted tensors, and a channels-last permute before the classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.ReLU())
+        self.right = nn.Sequential(nn.Conv2d(1, 4, 5, stride=2, padding=2), nn.ReLU())
+        self.pool = nn.AvgPool2d(2)
+        self.value = nn.Conv2d(8, 8, 3, padding=1)
+        self.gate = nn.Conv2d(8, 8, 3, padding=1)
+        self.head = nn.Linear(7 * 7 * 8, 10)
+
+    def forward(self, x):
+        h = self.pool(torch.cat([self.left(x), self.right(x)], dim=1))
+        h = self.value(h) * torch.sigmoid(self.gate(h))
+        return self.head(h.permute(0, 2, 3, 1).flatten(1))
+
+
 def cnn_bn_maxpool():
     # The CNN of issue #8, as a user writes it.
     return nn.Sequential(
@@ -80,6 +100,7 @@ def digits_mlp_relu_bn():
 # name: builder, dataset, kind ("mlp" | "cnn": the issue's accuracy targets differ), epochs, batch
 ZOO = {
     "cnn_bn_maxpool": dict(build=cnn_bn_maxpool, dataset="fashion_mnist", kind="cnn", epochs=3, batch=64),
+    "cnn_branches_gated": dict(build=BranchGatedCnn, dataset="fashion_mnist", kind="cnn", epochs=3, batch=64),
     "cnn_residual": dict(build=ResidualCnn, dataset="fashion_mnist", kind="cnn", epochs=3, batch=64),
     "cnn_tanh_avgpool": dict(build=cnn_tanh_avgpool, dataset="fashion_mnist", kind="cnn", epochs=3, batch=64),
     "mlp_gelu_dropout": dict(build=mlp_gelu_dropout, dataset="fashion_mnist", kind="mlp", epochs=5, batch=128),

@@ -55,7 +55,8 @@ std::string grid_text(double scale, int64_t qmin, int64_t qmax, const std::strin
   return out.str();
 }
 
-// numpy-broadcasts constant `c` to [1, sample...] and returns its value at each sample element.
+}  // namespace
+
 bool broadcast_to_sample(const FloatTensor& c, const Shape& sample, std::vector<double>& out) {
   Shape full{1};
   full.insert(full.end(), sample.begin(), sample.end());
@@ -81,8 +82,6 @@ bool broadcast_to_sample(const FloatTensor& c, const Shape& sample, std::vector<
   }
   return true;
 }
-
-}  // namespace
 
 Lowering::Lowering(const graph::Graph& graph, const FloatTensor& calibration, const PtqConfig& config)
     : graph_(graph), calibration_(calibration), config_(config) {
@@ -305,7 +304,8 @@ void Lowering::lower_elementwise(const graph::Node& node) {
     if (!is_encrypted(node.inputs[i])) continue;
     if (operand >= 0) {
       if (node.op_type == "Add" || node.op_type == "Sub") return lower_add_encrypted(node, node.op_type == "Add" ? 1 : -1);
-      unsupported(node, "both operands are encrypted; only Add and Sub of two encrypted tensors are supported");
+      if (node.op_type == "Mul" && node.inputs.size() == 2) return lower_product(node);
+      unsupported(node, "both operands are encrypted; only Add, Sub and Mul of two encrypted tensors are supported");
     }
     operand = static_cast<int>(i);
   }
@@ -370,10 +370,13 @@ void Lowering::lower_node(const graph::Node& node) {
   if (op == "MaxPool") return lower_max_pool(node);
   if (op == "FakeQuant") return lower_fake_quant(node);
   if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") return lower_reshape(node);
+  if (is_index_map(op)) return lower_index_map(node);
+  if (op == "ReduceSum" || op == "ReduceMean") return lower_reduce(node);
   if (elementwise_ops().count(op)) return lower_elementwise(node);
   unsupported(node, "operator not supported by post-training quantization (supported: Gemm, MatMul, Conv, "
-                    "AveragePool, GlobalAveragePool, MaxPool, Flatten, Reshape, Squeeze, Unsqueeze, Add/Sub, "
-                    "model quantizers, elementwise ops with constant operands)");
+                    "AveragePool, GlobalAveragePool, MaxPool, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, "
+                    "Concat, Slice, Split, Gather, Pad, Expand, ReduceSum, ReduceMean, Add/Sub/Mul of two encrypted "
+                    "tensors, model quantizers, elementwise ops with constant operands)");
 }
 
 QuantizedNetwork Lowering::run() {

@@ -4,7 +4,8 @@
 // into ONE table when a consumer needs fresh integers (requantize). Every op appended is executed at once
 // on the calibration batch, so each table is calibrated on the integers the quantized model really
 // produces, and the worst-case ranges are propagated alongside. Files: lowering.cc (driver, elementwise,
-// tables), lowering_linear.cc (Gemm, MatMul, Conv), lowering_pool.cc (pools, Add/Sub of two encrypted).
+// tables), lowering_linear.cc (Gemm, MatMul, Conv), lowering_pool.cc (pools, Add/Sub of two encrypted),
+// lowering_structure.cc (index maps, reductions, products of two encrypted tensors).
 #pragma once
 
 #include <functional>
@@ -28,6 +29,10 @@ struct QValue {
   // True when every channel (leading per-sample dim) uses one group throughout its plane.
   bool per_channel_groups(int64_t channels) const;
 };
+
+// numpy-broadcasts constant `c` to [1, sample...] and writes its value at each sample element; false when the
+// shapes do not broadcast.
+bool broadcast_to_sample(const FloatTensor& c, const Shape& sample, std::vector<double>& out);
 
 class Lowering {
  public:
@@ -80,6 +85,14 @@ class Lowering {
   QValue dense(const graph::Node& node, const QValue& x, const std::string& weight, double factor,
                const std::vector<double>& w, const std::vector<double>& bias, int64_t out_features,
                const std::string& out_name);
+
+  // ---- element moves, reductions, products (lowering_structure.cc)
+  static bool is_index_map(const std::string& op_type);
+  void lower_index_map(const graph::Node& node);
+  void lower_reduce(const graph::Node& node);
+  // x as `sample` by numpy broadcasting (an IndexMap), or x itself when the shapes agree.
+  QValue broadcast_to(const graph::Node& node, const QValue& x, const Shape& sample);
+  void lower_product(const graph::Node& node);
 
   // ---- pools and two-operand sums (lowering_pool.cc)
   void lower_average_pool(const graph::Node& node, bool global);

@@ -50,6 +50,23 @@ class GraphBuilder {
     g_.nodes.push_back(n);
     return n.outputs[0];
   }
+  // A node with several outputs (Split): one declared per-sample shape each.
+  std::vector<std::string> multi_node(const std::string& op, std::vector<std::string> inputs, std::vector<Shape> out_samples,
+                                      std::map<std::string, graph::AttributeValue> attributes = {}) {
+    graph::Node n;
+    n.name = op + "_" + std::to_string(g_.nodes.size());
+    n.op_type = op;
+    n.inputs = std::move(inputs);
+    n.attributes = std::move(attributes);
+    for (size_t k = 0; k < out_samples.size(); ++k) {
+      n.outputs.push_back(n.name + "_out" + std::to_string(k));
+      Shape shape{-1};
+      shape.insert(shape.end(), out_samples[k].begin(), out_samples[k].end());
+      g_.value_shapes[n.outputs.back()] = shape;
+    }
+    g_.nodes.push_back(n);
+    return n.outputs;
+  }
   // Linear layer: Gemm with transB = 1 (torch's nn.Linear), random weights and bias.
   std::string linear(const std::string& in, int64_t in_features, int64_t out_features, std::mt19937_64& rng) {
     const std::string id = std::to_string(g_.nodes.size());

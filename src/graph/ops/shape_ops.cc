@@ -1,4 +1,4 @@
-// Layout ops that move data without arithmetic: Flatten, Reshape, Transpose, Concat, Squeeze,
+// Layout ops that move data without arithmetic: Flatten, Reshape, Transpose, Concat, Split, Squeeze,
 // Unsqueeze, Expand.
 #include <algorithm>
 #include <numeric>
@@ -117,6 +117,43 @@ std::vector<FloatTensor> concat(const Node& node, const Inputs& inputs) {
   return {std::move(y)};
 }
 
+// Split: sizes from the second input (opset >= 13), the `split` attribute (older), or equal parts over the
+// outputs (the last one smaller when the axis does not divide, as opset 18 specifies).
+std::vector<FloatTensor> split(const Node& node, const Inputs& inputs) {
+  const FloatTensor& x = input(node, inputs, 0);
+  const int64_t axis = normalize_axis(node, node.attr_int("axis", 0), x.rank());
+  std::vector<int64_t> sizes;
+  if (const FloatTensor* t = optional_input(inputs, 1)) sizes = to_ints(node, *t, "split");
+  else sizes = node.attr_ints("split", {});
+  const auto parts = static_cast<int64_t>(node.outputs.size());
+  if (sizes.empty()) {
+    const int64_t each = (x.dim(axis) + parts - 1) / parts;
+    for (int64_t p = 0; p < parts; ++p) sizes.push_back(std::max<int64_t>(0, std::min(each, x.dim(axis) - p * each)));
+  }
+  int64_t sum = 0;
+  for (int64_t v : sizes) {
+    FHEQ_REQUIRE(v >= 0, node.describe(), ": negative split size ", v);
+    sum += v;
+  }
+  FHEQ_REQUIRE(static_cast<int64_t>(sizes.size()) == parts && sum == x.dim(axis), node.describe(), ": split sizes sum to ",
+               sum, " over ", sizes.size(), " parts; axis ", axis, " has ", x.dim(axis), " over ", parts, " outputs");
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
+  for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
+  std::vector<FloatTensor> outs;
+  int64_t start = 0;
+  for (int64_t size : sizes) {
+    Shape shape = x.shape;
+    shape[static_cast<size_t>(axis)] = size;
+    FloatTensor y(shape);
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy_n(x.data.data() + (o * x.dim(axis) + start) * inner, size * inner, y.data.data() + o * size * inner);
+    outs.push_back(std::move(y));
+    start += size;
+  }
+  return outs;
+}
+
 // Axes from the second input (opset >= 13) or the `axes` attribute (older opsets).
 std::vector<int64_t> axes_of(const Node& node, const Inputs& inputs) {
   if (const FloatTensor* t = optional_input(inputs, 1)) return to_ints(node, *t, "axes");
@@ -171,6 +208,7 @@ void register_shape_ops(KernelTable& t) {
   t["Reshape"] = reshape;
   t["Transpose"] = transpose;
   t["Concat"] = concat;
+  t["Split"] = split;
   t["Squeeze"] = squeeze;
   t["Unsqueeze"] = unsqueeze;
   t["Expand"] = expand;

@@ -1,0 +1,101 @@
+// Encrypted = simulate = clear for the ops that move elements (Concat, Transpose, Slice, Pad, Gather), reduce
+// (ReduceMean) and multiply two encrypted tensors (a gated product and an SE-style broadcast product), in one
+// float graph quantized at 4 bits and compiled with a TOY parameter set.
+#include <gtest/gtest.h>
+
+#include "../compiler/window_check.h"
+#include "../quant/float_graph_builder.h"
+#include "../quant/quant_test_support.h"
+#include "compiler/simulate.h"
+#include "graph/float_executor.h"
+#include "quant/integer_executor.h"
+#include "quant/ptq.h"
+#include "runtime/client_crypto.h"
+#include "runtime_test_support.h"
+
+namespace fheq::runtime {
+namespace {
+
+using testing::test_seed;
+
+// [2, 4, 4] input: two conv-free branches (Relu, Sigmoid of a scaled copy) concatenated on channels, a channels-
+// last transpose, a slice and a gather, a pad, a channel mean gating the tensor, a tanh, a row sum, a gated
+// product, a classifier.
+graph::Graph structure_graph(std::mt19937_64& rng) {
+  quant::testing::GraphBuilder b(Shape{2, 4, 4});
+  const std::string left = b.node("Relu", {"x"}, Shape{2, 4, 4});
+  const std::string right = b.node("Tanh", {b.node("Mul", {"x", b.constant_values("two", Shape{}, {2.0})}, Shape{2, 4, 4})},
+                                   Shape{2, 4, 4});
+  const std::string cat = b.node("Concat", {left, right}, Shape{4, 4, 4}, {{"axis", int64_t{1}}});
+  const std::string nhwc = b.node("Transpose", {cat}, Shape{4, 4, 4}, {{"perm", std::vector<int64_t>{0, 2, 3, 1}}});
+  const std::string sliced = b.node("Slice", {nhwc, b.constant_values("s", Shape{1}, {1}), b.constant_values("e", Shape{1}, {4}),
+                                              b.constant_values("a", Shape{1}, {1})},
+                                    Shape{3, 4, 4});
+  const std::string picked = b.node("Gather", {sliced, b.constant_values("i", Shape{2}, {0, 2})}, Shape{3, 2, 4},
+                                    {{"axis", int64_t{2}}});
+  const std::string padded = b.node("Pad", {picked, b.constant_values("p", Shape{8}, {0, 0, 1, 0, 0, 0, 0, 0})}, Shape{3, 3, 4});
+  const std::string mean = b.node("ReduceMean", {padded}, Shape{3, 1, 1}, {{"axes", std::vector<int64_t>{2, 3}}});
+  const std::string gated = b.node("Mul", {padded, b.node("Sigmoid", {mean}, Shape{3, 1, 1})}, Shape{3, 3, 4});
+  const std::string squashed = b.node("Tanh", {gated}, Shape{3, 3, 4});
+  const std::string rows = b.node("ReduceSum", {squashed, b.constant_values("ax", Shape{1}, {3})}, Shape{3, 3},
+                                  {{"keepdims", int64_t{0}}});
+  const std::string flat = b.node("Flatten", {rows}, Shape{9}, {{"axis", int64_t{1}}});
+  const std::string value = b.linear(flat, 9, 6, rng);
+  const std::string gate = b.node("Sigmoid", {b.linear(flat, 9, 6, rng)}, Shape{6});
+  return b.finish(b.linear(b.node("Mul", {value, gate}, Shape{6}), 6, 3, rng));
+}
+
+TEST(ExecuteStructure, MovesReductionsAndProductsEqualSimulateAndClear) {
+  const uint64_t seed = test_seed("ExecuteStructure.MovesReductionsAndProductsEqualSimulateAndClear");
+  std::mt19937_64 rng(seed);
+  const graph::Graph g = structure_graph(rng);
+  const FloatTensor calibration = quant::testing::random_batch(Shape{2, 4, 4}, 300, rng, -1, 1);
+  quant::PtqConfig ptq;
+  ptq.n_bits = quant::BitsByRole{4, 3, 4, 0};  // 3-bit weights: the TOY set is exact after the products
+  const quant::QuantizedNetwork net = quant::quantize_graph(g, calibration, ptq);
+  for (const char* kind : {"Concat", "Transpose", "Slice", "Gather", "Pad", "ReduceSum", "Expand"}) {
+    bool found = false;
+    for (const quant::IntOp& op : net.graph.ops) found = found || quant::op_kind(op) == kind;
+    EXPECT_TRUE(found) << kind << " missing from the integer graph";
+  }
+  compiler::CircuitOptions options;
+  options.rounding_bits = 5;
+  options.rounding_mode = quant::RoundingMode::kExact;
+  options.fixed_params = tfhe::params_toy(8);
+  compiler::FheCircuit circuit = compiler::compile_circuit(net, options);
+  options.fixed_params = tfhe::params_toy(circuit.max_precision);
+  circuit = compiler::compile_circuit(net, options);
+  std::printf("%zu TLUs, max precision %u, PBS/sample %lld, %s, predicted global p_error %.3g\n", circuit.tlus.size(),
+              circuit.max_precision, static_cast<long long>(circuit.pbs_count), circuit.params.name.c_str(),
+              circuit.global_p_error);
+  ASSERT_LT(circuit.global_p_error, 1e-6) << "TOY set too noisy for this circuit: the test would not be exact";
+  const ClientSpec client = make_client_spec(circuit, net);
+  const FloatTensor x = slice_batch(calibration, 0, 8);
+  const IntTensor codes = quant::quantize_input(net.input, x);
+  const std::vector<IntTensor> all = quant::run_integer_graph_all(circuit.graph, codes);
+  const IntTensor& clear = all[static_cast<size_t>(circuit.graph.output)];
+  const IntTensor encrypted = testing::encrypt_run_decrypt(circuit, client, codes, seed);
+  compiler::SimulateOptions noiseless;
+  noiseless.noise_scale = 0;
+  const IntTensor simulated = compiler::run_circuit_simulate(circuit, codes, noiseless);
+  ASSERT_EQ(encrypted.shape, clear.shape);
+  ASSERT_EQ(simulated.shape, clear.shape);
+  const int64_t tolerance = circuit.output.exact ? 0 : static_cast<int64_t>(std::ceil(8 * circuit.output.noise_std));
+  for (int64_t i = 0; i < encrypted.size(); ++i)
+    ASSERT_LE(std::abs(encrypted[i] - simulated[i]), tolerance) << "output element " << i;
+  // Clear clamps where FHE wraps (an accumulator past its table window after upstream rounding): compare the
+  // samples inside every window.
+  const int64_t per = circuit.graph.elements(circuit.graph.output);
+  int64_t inside = 0;
+  for (int64_t s = 0; s < codes.dim(0); ++s) {
+    if (!compiler::testing::sample_inside_every_window(circuit, all, s)) continue;
+    ++inside;
+    for (int64_t e = 0; e < per; ++e)
+      ASSERT_LE(std::abs(encrypted[s * per + e] - clear[s * per + e]), tolerance) << "sample " << s << " output " << e;
+  }
+  std::printf("%lld of 8 samples inside every window, compared with clear\n", static_cast<long long>(inside));
+  EXPECT_GE(inside, 4);
+}
+
+}  // namespace
+}  // namespace fheq::runtime
