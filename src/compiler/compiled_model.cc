@@ -184,7 +184,7 @@ CompiledModel compile(const FloatModel& model, const FloatTensor& calibration, c
   std::string note;
   // A quantization-aware model's weights keep the integers its own quantizers chose: nothing to allocate.
   const auto& grids = baseline.network().grids;
-  const bool weights_from_model = std::any_of(grids.begin(), grids.end(), [](const quant::GridSource& g) {
+  const bool weights_from_model = std::any_of(grids.begin(), grids.end(), [](const QuantGridReport& g) {
     return g.role == "weights" && g.from_model;
   });
   if (!options.allocate_bits || weights_from_model ||

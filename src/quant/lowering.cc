@@ -85,7 +85,7 @@ bool broadcast_to_sample(const FloatTensor& c, const Shape& sample, std::vector<
 
 Lowering::Lowering(const graph::Graph& graph, const FloatTensor& calibration, const PtqConfig& config)
     : graph_(graph), calibration_(calibration), config_(config) {
-  const BitsByRole& b = config.n_bits;
+  const NBits& b = config.n_bits;
   FHEQ_REQUIRE(b.inputs >= 1 && b.inputs <= 16, "n_bits inputs = ", b.inputs, ": expected 1..16");
   FHEQ_REQUIRE(b.weights >= 2 && b.weights <= 16, "n_bits weights = ", b.weights, ": expected 2..16");
   FHEQ_REQUIRE(b.activations >= 1 && b.activations <= 16, "n_bits activations = ", b.activations, ": expected 1..16");

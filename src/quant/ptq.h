@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fheq/calibration.h"
+#include "fheq/quantized_model.h"
 #include "fheq/tensor.h"
 #include "graph/graph.h"
 #include "quant/client_records.h"
@@ -14,16 +15,8 @@
 
 namespace fheq::quant {
 
-struct BitsByRole {
-  int inputs = 8;       // the client's input codes (unsigned, asymmetric)
-  int weights = 8;      // linear-layer weights (signed, symmetric, narrow: Zw = 0)
-  int activations = 8;  // every TLU output that feeds another layer (unsigned, asymmetric)
-  int outputs = 0;      // 0: the client decrypts the exact last accumulator; n > 0: it is first rounded
-                        // to its n most significant bits (one more TLU, one PBS per output)
-};
-
 struct PtqConfig {
-  BitsByRole n_bits;
+  NBits n_bits;  // the public type (fheq/quantized_model.h): inputs, weights, activations, outputs
   CalibrationOptions calibration;  // activations and inputs; weights use min/max, or MSE when this is MSE
   bool per_channel = false;        // one weight scale per output channel (and so one table per channel)
   // 0: accumulators are exact up to max_table_bits; r > 0: round every TLU input to its r most
@@ -31,15 +24,6 @@ struct PtqConfig {
   int rounding_bits = 0;
   int max_table_bits = 14;         // a table never has more than 2^max_table_bits entries
   double table_margin = 0.25;      // domain = calibrated range widened by this fraction of its span per side
-};
-
-// Where a tensor's integer grid came from: the model's own quantizer (quantization-aware models, docs/QAT.md) or
-// calibration (PTQ). One entry per quantized input, weight tensor and requantized activation.
-struct GridSource {
-  std::string role;    // "input", "weights", "activation"
-  std::string tensor;  // the float graph's value (weights: the node that reads them)
-  bool from_model = false;
-  std::string detail;  // e.g. "4-bit, scale 0.0123 (node 'q1')" or "calibrated, 8-bit"
 };
 
 struct QuantizedNetwork {
@@ -50,7 +34,7 @@ struct QuantizedNetwork {
   IntRange input_range;                  // the input code range [qmin, qmax]
   std::vector<IntRange> observed;        // per value: range seen on the calibration set
   int64_t calibration_samples = 0;
-  std::vector<GridSource> grids;
+  std::vector<QuantGridReport> grids;  // where each grid came from (the public report type)
 };
 
 // Throws fheq::Error naming the file and node for an unsupported model, bad options or bad data.

@@ -16,8 +16,7 @@ QuantizedModel quantize(const FloatModel& model, const FloatTensor& calibration_
   FHEQ_REQUIRE(options.calib_size >= 0, "calib_size = ", options.calib_size, ": expected ≥ 0 (0 = all)");
   FHEQ_REQUIRE(calibration_data.rank() >= 1 && calibration_data.dim(0) > 0, "calibration data is empty");
   quant::PtqConfig config;
-  config.n_bits = quant::BitsByRole{options.n_bits.inputs, options.n_bits.weights, options.n_bits.activations,
-                                    options.n_bits.outputs};
+  config.n_bits = options.n_bits;
   config.calibration.method = options.calibration;
   config.per_channel = options.per_channel;
   config.rounding_bits = options.rounding_bits;
@@ -53,7 +52,7 @@ QuantReport QuantizedModel::report() const {
   r.calibration = to_string(options_.calibration);
   r.per_channel = options_.per_channel;
   r.calibration_samples = network_->calibration_samples;
-  for (const quant::GridSource& g : network_->grids) r.grids.push_back({g.role, g.tensor, g.from_model, g.detail});
+  r.grids = network_->grids;
   for (const quant::OpBitWidth& b : bits.ops) {
     QuantOpReport o;
     o.index = b.op_index;

@@ -51,7 +51,7 @@ TEST(ExecuteStructure, MovesReductionsAndProductsEqualSimulateAndClear) {
   const graph::Graph g = structure_graph(rng);
   const FloatTensor calibration = quant::testing::random_batch(Shape{2, 4, 4}, 300, rng, -1, 1);
   quant::PtqConfig ptq;
-  ptq.n_bits = quant::BitsByRole{4, 3, 4, 0};  // 3-bit weights: the TOY set is exact after the products
+  ptq.n_bits = NBits{4, 3, 4, 0};  // 3-bit weights: the TOY set is exact after the products
   const quant::QuantizedNetwork net = quant::quantize_graph(g, calibration, ptq);
   for (const char* kind : {"Concat", "Transpose", "Slice", "Gather", "Pad", "ReduceSum", "Expand"}) {
     bool found = false;

@@ -190,7 +190,7 @@ TEST(Execute, ResidualBlockFromAFloatGraphEqualsClear) {
   const graph::Graph g = b.finish(b.linear(r, 12, 4, rng));
   const FloatTensor calibration = quant::testing::random_batch(Shape{16}, 300, rng, -1, 1);
   quant::PtqConfig ptq;
-  ptq.n_bits = quant::BitsByRole{4, 4, 4, 0};
+  ptq.n_bits = NBits{4, 4, 4, 0};
   const quant::QuantizedNetwork net = quant::quantize_graph(g, calibration, ptq);
   int64_t encrypted_adds = 0;
   for (const quant::IntOp& op : net.graph.ops) encrypted_adds += std::holds_alternative<quant::AddOp>(op) ? 1 : 0;
