@@ -63,14 +63,7 @@ TEST(UserStructureModel, GatedBranchesCompileWithDefaultsAndKeepFloatAccuracy) {
   compiler::SimulateOptions noiseless;
   noiseless.noise_scale = 0;
   const IntTensor simulated_codes = compiler::run_circuit_simulate(c.circuit(), codes, noiseless);
-  const IntTensor& clear = all[static_cast<size_t>(c.circuit().graph.output)];
-  const int64_t per = c.circuit().graph.elements(c.circuit().graph.output);
-  int64_t inside = 0;
-  for (int64_t s = 0; s < codes.dim(0); ++s) {
-    if (!compiler::testing::sample_inside_every_window(c.circuit(), all, s)) continue;
-    ++inside;
-    for (int64_t e = 0; e < per; ++e) ASSERT_EQ(simulated_codes[s * per + e], clear[s * per + e]) << "sample " << s;
-  }
+  const int64_t inside = compiler::testing::expect_equal_to_clear_inside_windows(c.circuit(), all, simulated_codes, 0);
   std::cout << inside << " of 64 samples inside every window\n";
   EXPECT_GE(inside, 32);
 }

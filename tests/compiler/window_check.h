@@ -3,6 +3,8 @@
 // Outside, FHE wraps negacyclically where the clear executor clamps: tests compare with clear only inside.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -20,6 +22,24 @@ inline bool sample_inside_every_window(const FheCircuit& c, const std::vector<In
     }
   }
   return true;
+}
+
+// Checks `got` (decrypted or noiselessly simulated outputs) against the clear run's output on every sample
+// whose accumulators stay inside every window, within `tolerance`; returns how many samples were compared.
+inline int64_t expect_equal_to_clear_inside_windows(const FheCircuit& c, const std::vector<IntTensor>& all_values,
+                                                    const IntTensor& got, int64_t tolerance) {
+  const IntTensor& clear = all_values[static_cast<size_t>(c.graph.output)];
+  EXPECT_EQ(got.shape, clear.shape);
+  if (got.shape != clear.shape) return 0;
+  const int64_t per = c.graph.elements(c.graph.output);
+  int64_t inside = 0;
+  for (int64_t s = 0; s < clear.dim(0); ++s) {
+    if (!sample_inside_every_window(c, all_values, s)) continue;
+    ++inside;
+    for (int64_t e = 0; e < per; ++e)
+      EXPECT_LE(std::abs(got[s * per + e] - clear[s * per + e]), tolerance) << "sample " << s << " output " << e;
+  }
+  return inside;
 }
 
 }  // namespace fheq::compiler::testing

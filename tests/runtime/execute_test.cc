@@ -196,16 +196,7 @@ TEST(Execute, ResidualBlockFromAFloatGraphEqualsClear) {
   for (const quant::IntOp& op : net.graph.ops) encrypted_adds += std::holds_alternative<quant::AddOp>(op) ? 1 : 0;
   ASSERT_EQ(encrypted_adds, 1) << "the residual Add must stay an addition of two encrypted tensors";
 
-  compiler::CircuitOptions options;
-  options.rounding_bits = 5;
-  options.rounding_mode = quant::RoundingMode::kExact;
-  options.fixed_params = tfhe::params_toy(8);
-  compiler::FheCircuit circuit = compiler::compile_circuit(net, options);
-  options.fixed_params = tfhe::params_toy(circuit.max_precision);
-  circuit = compiler::compile_circuit(net, options);
-  std::printf("%zu TLUs, max precision %u, PBS/sample %lld, %s, predicted global p_error %.3g\n", circuit.tlus.size(),
-              circuit.max_precision, static_cast<long long>(circuit.pbs_count), circuit.params.name.c_str(),
-              circuit.global_p_error);
+  const compiler::FheCircuit circuit = testing::compile_exact_on_toy(net, 5);
   ASSERT_LT(circuit.global_p_error, 1e-6) << "TOY set too noisy for this circuit: the test would not be exact";
   testing::SmallModel m;
   m.circuit = circuit;
@@ -232,14 +223,7 @@ TEST(Execute, ResidualBlockFromAFloatGraphEqualsClear) {
               circuit.output.noise_std, static_cast<long long>(tolerance));
   for (int64_t i = 0; i < encrypted.size(); ++i)
     ASSERT_LE(std::abs(encrypted[i] - simulated[i]), tolerance) << "output element " << i;
-  const int64_t per = circuit.graph.elements(circuit.graph.output);
-  int64_t inside = 0;
-  for (int64_t s = 0; s < codes.dim(0); ++s) {
-    if (!compiler::testing::sample_inside_every_window(circuit, all, s)) continue;
-    ++inside;
-    for (int64_t e = 0; e < per; ++e)
-      ASSERT_LE(std::abs(encrypted[s * per + e] - clear[s * per + e]), tolerance) << "sample " << s << " output " << e;
-  }
+  const int64_t inside = compiler::testing::expect_equal_to_clear_inside_windows(circuit, all, encrypted, tolerance);
   std::printf("%lld of 32 samples inside every window, compared with clear\n", static_cast<long long>(inside));
   EXPECT_GE(inside, 16);
   // The dequantized encrypted outputs follow the float block, loosely: 4-bit everything on a random block gives

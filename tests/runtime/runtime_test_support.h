@@ -52,6 +52,22 @@ inline IntTensor encrypt_run_decrypt(const compiler::FheCircuit& circuit, const 
   return decrypt_output(client, secret, out);
 }
 
+// `network` compiled with exact rounding to `rounding_bits` kept bits on the TOY set of the circuit's own
+// precision (compiled once to learn it), its facts printed; the caller checks the predicted p_error.
+inline compiler::FheCircuit compile_exact_on_toy(const quant::QuantizedNetwork& network, int rounding_bits) {
+  compiler::CircuitOptions options;
+  options.rounding_bits = rounding_bits;
+  options.rounding_mode = quant::RoundingMode::kExact;
+  options.fixed_params = tfhe::params_toy(8);
+  const uint32_t precision = compiler::compile_circuit(network, options).max_precision;
+  options.fixed_params = tfhe::params_toy(precision);
+  compiler::FheCircuit circuit = compiler::compile_circuit(network, options);
+  std::printf("%zu TLUs, max precision %u, PBS/sample %lld, %s, predicted global p_error %.3g\n", circuit.tlus.size(),
+              circuit.max_precision, static_cast<long long>(circuit.pbs_count), circuit.params.name.c_str(),
+              circuit.global_p_error);
+  return circuit;
+}
+
 struct SmallModel {
   std::unique_ptr<QuantizedModel> quantized;
   compiler::FheCircuit circuit;
