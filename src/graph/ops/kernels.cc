@@ -43,20 +43,6 @@ void matmul_ref(const double* a, const double* b, double* c, int64_t m, int64_t 
   }
 }
 
-namespace {
-
-// Output columns [lo, hi) whose input column ow·stride − pad + offset lies inside [0, in).
-void valid_range(int64_t offset, int64_t pad, int64_t stride, int64_t in, int64_t out, int64_t& lo, int64_t& hi) {
-  // ow·stride ≥ pad − offset  and  ow·stride ≤ in − 1 + pad − offset
-  int64_t first = pad - offset;
-  lo = first <= 0 ? 0 : (first + stride - 1) / stride;
-  int64_t last = in - 1 + pad - offset;
-  hi = last < 0 ? 0 : std::min(out, last / stride + 1);
-  lo = std::min(lo, hi);
-}
-
-}  // namespace
-
 void conv2d(const ConvShape& shape, const double* x, const double* w, const double* bias, double* y) {
   // im2col: for each group, row p = (ic, kh, kw) of `cols` holds the input value each output
   // position sees through that kernel tap (0 in the padding). Then every output plane is
@@ -74,15 +60,13 @@ void conv2d(const ConvShape& shape, const double* x, const double* w, const doub
     for (int64_t icg = 0; icg < in_per_group; ++icg) {
       const double* in = x + (group * in_per_group + icg) * in_plane;
       for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
-        int64_t oh_lo, oh_hi;
-        valid_range(kh * win.dilation_h, win.pad_top, win.stride_h, win.in_h, win.out_h, oh_lo, oh_hi);
+        const auto [oh_lo, oh_hi] = win.valid_rows(kh);
         for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
-          int64_t ow_lo, ow_hi;
-          valid_range(kw * win.dilation_w, win.pad_left, win.stride_w, win.in_w, win.out_w, ow_lo, ow_hi);
+          const auto [ow_lo, ow_hi] = win.valid_cols(kw);
           double* col = cols.data() + ((icg * win.kernel_h + kh) * win.kernel_w + kw) * out_plane;
-          const int64_t col0 = -win.pad_left + kw * win.dilation_w;
+          const int64_t col0 = win.input_col(0, kw);
           for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
-            const double* in_row = in + (oh * win.stride_h - win.pad_top + kh * win.dilation_h) * win.in_w;
+            const double* in_row = in + win.input_row(oh, kh) * win.in_w;
             double* col_row = col + oh * win.out_w;
             for (int64_t ow = ow_lo; ow < ow_hi; ++ow) col_row[ow] = in_row[ow * win.stride_w + col0];
           }
@@ -116,9 +100,8 @@ void conv2d_ref(const ConvShape& shape, const double* x, const double* w, const 
           const int64_t ic = group * in_per_group + icg;
           for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
             for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
-              int64_t ih = oh * win.stride_h - win.pad_top + kh * win.dilation_h;
-              int64_t iw = ow * win.stride_w - win.pad_left + kw * win.dilation_w;
-              if (ih < 0 || ih >= win.in_h || iw < 0 || iw >= win.in_w) continue;  // zero padding
+              const int64_t ih = win.input_row(oh, kh), iw = win.input_col(ow, kw);
+              if (!win.inside(ih, iw)) continue;  // zero padding
               acc += w[((oc * in_per_group + icg) * win.kernel_h + kh) * win.kernel_w + kw] *
                      x[(ic * win.in_h + ih) * win.in_w + iw];
             }

@@ -14,7 +14,7 @@ enum class PoolKind { kAverage, kMax };
 // checks, every position counts); the others skip padding and count as PyTorch does.
 template <PoolKind kind>
 double pool_window(const Window2d& win, const double* in, int64_t oh, int64_t ow, bool count_include_pad) {
-  const int64_t h0 = oh * win.stride_h - win.pad_top, w0 = ow * win.stride_w - win.pad_left;
+  const int64_t h0 = win.input_row(oh, 0), w0 = win.input_col(ow, 0);
   const int64_t h_last = h0 + (win.kernel_h - 1) * win.dilation_h, w_last = w0 + (win.kernel_w - 1) * win.dilation_w;
   double acc = kind == PoolKind::kMax ? -std::numeric_limits<double>::infinity() : 0.0;
   if (h0 >= 0 && w0 >= 0 && h_last < win.in_h && w_last < win.in_w) {
@@ -35,7 +35,7 @@ double pool_window(const Window2d& win, const double* in, int64_t oh, int64_t ow
       // Positions in the padded input count for count_include_pad (as in PyTorch, the part of
       // a ceil_mode window beyond the padding does not).
       if (ih < win.in_h + win.pad_bottom && iw < win.in_w + win.pad_right) ++in_padded_extent;
-      if (ih < 0 || ih >= win.in_h || iw < 0 || iw >= win.in_w) continue;
+      if (!win.inside(ih, iw)) continue;
       const double v = in[ih * win.in_w + iw];
       acc = kind == PoolKind::kMax ? std::max(acc, v) : acc + v;
       ++valid;
