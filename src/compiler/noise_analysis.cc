@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "core/check.h"
 
@@ -19,11 +20,13 @@ struct Accumulator {
   double variance() const { return independent ? sum : sum * sum; }
 };
 
-// The variances of a linear op's outputs from its rows. The output's elements stay independent when the op
-// reads one independent value and no input element feeds two outputs (an index map, a non-overlapping pool);
-// a row mixing several inputs adds their errors as if correlated, since two values may share sources.
+// The variances of a linear op's outputs from its rows. A row with terms from two different values adds their
+// errors as if correlated (σ ≤ Σ|w|σ_i: the values may share sources, as in MaxPool's a + relu(b − a)); a row over
+// one value with independent elements adds variances (Σ w²·Var). The output's elements are independent when every
+// input value's are, the inputs are distinct values and no input element feeds two outputs (an index map, a
+// non-overlapping pool, an Add of two such values), as the noise model has always assumed for Add.
 std::vector<double> linear(const quant::LinearForm& form, const std::vector<const std::vector<double>*>& inputs,
-                           bool single_independent_input, char& out_independent) {
+                           bool single_independent_input, bool all_independent_distinct, char& out_independent) {
   std::vector<double> x;
   x.reserve(static_cast<size_t>(form.input_count));
   for (const auto* v : inputs) x.insert(x.end(), v->begin(), v->end());
@@ -39,7 +42,7 @@ std::vector<double> linear(const quant::LinearForm& form, const std::vector<cons
     }
     y[static_cast<size_t>(o)] = acc.variance();
   }
-  out_independent = single_independent_input && std::all_of(readers.begin(), readers.end(), [](int32_t r) { return r <= 1; });
+  out_independent = all_independent_distinct && std::all_of(readers.begin(), readers.end(), [](int32_t r) { return r <= 1; });
   return y;
 }
 
@@ -62,8 +65,11 @@ std::vector<std::vector<double>> propagate_variances(const quant::IntegerGraph& 
       const std::vector<quant::ValueId> inputs = quant::op_inputs(any);
       std::vector<const std::vector<double>*> x;
       for (quant::ValueId v : inputs) x.push_back(&var[static_cast<size_t>(v)]);
-      const bool single_independent = inputs.size() == 1 && independent[static_cast<size_t>(inputs[0])] != 0;
-      y = linear(quant::op_linear_form(graph, any), x, single_independent, y_independent);
+      bool all_independent = true;
+      for (quant::ValueId v : inputs) all_independent = all_independent && independent[static_cast<size_t>(v)] != 0;
+      const bool distinct = std::set<quant::ValueId>(inputs.begin(), inputs.end()).size() == inputs.size();
+      y = linear(quant::op_linear_form(graph, any), x, inputs.size() == 1 && all_independent, all_independent && distinct,
+                 y_independent);
     }
     FHEQ_CHECK(static_cast<int64_t>(y.size()) == graph.elements(out), "value ", out, ": ", y.size(), " variances");
   }
