@@ -40,7 +40,7 @@ struct Conv2dOp {
   void validate(const OpContext& c) const {
     check_window_shapes(window, c, in_channels, out_channels);
     FHEQ_GRAPH_REQUIRE(groups >= 1 && in_channels % groups == 0 && out_channels % groups == 0);
-    FHEQ_GRAPH_REQUIRE(static_cast<int64_t>(weights.size()) == out_channels * taps());
+    FHEQ_GRAPH_REQUIRE(static_cast<__int128>(weights.size()) == static_cast<__int128>(out_channels) * taps());
     FHEQ_GRAPH_REQUIRE(static_cast<int64_t>(bias.size()) == out_channels);
   }
   IntRange range(const std::vector<IntRange>& in, const OpContext& c) const {

@@ -27,7 +27,7 @@ struct DenseOp {
   }
   void validate(const OpContext& c) const {
     FHEQ_GRAPH_REQUIRE(c.input_elements(0) == in_features && c.output_elements() == out_features);
-    FHEQ_GRAPH_REQUIRE(static_cast<int64_t>(weights.size()) == in_features * out_features);
+    FHEQ_GRAPH_REQUIRE(static_cast<__int128>(weights.size()) == static_cast<__int128>(in_features) * out_features);
     FHEQ_GRAPH_REQUIRE(static_cast<int64_t>(bias.size()) == out_features);
   }
   IntRange range(const std::vector<IntRange>& in, const OpContext& c) const {

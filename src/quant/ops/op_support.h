@@ -128,6 +128,12 @@ inline void check_window_shapes(const Window2d& w, const OpContext& c, int64_t i
                      shape_to_string(out));
   FHEQ_GRAPH_REQUIRE(w.kernel_h >= 1 && w.kernel_w >= 1 && w.stride_h >= 1 && w.stride_w >= 1 && w.dilation_h >= 1 &&
                      w.dilation_w >= 1 && w.pad_top >= 0 && w.pad_left >= 0 && w.pad_bottom >= 0 && w.pad_right >= 0);
+  // Bounded before anything multiplies them (a corrupt circuit file must not overflow index arithmetic).
+  constexpr int64_t kMaxKernel = int64_t{1} << 12, kMaxExtent = int64_t{1} << 20;
+  FHEQ_GRAPH_REQUIRE(w.kernel_h <= kMaxKernel && w.kernel_w <= kMaxKernel && w.stride_h <= kMaxExtent &&
+                     w.stride_w <= kMaxExtent && w.dilation_h <= kMaxExtent && w.dilation_w <= kMaxExtent &&
+                     w.pad_top <= kMaxExtent && w.pad_left <= kMaxExtent && w.pad_bottom <= kMaxExtent &&
+                     w.pad_right <= kMaxExtent);
 }
 
 // x[c, ih, iw] of one sample's [C, in_h, in_w] planes, or pad_value outside the plane.

@@ -29,7 +29,8 @@ struct ReduceSumOp {
   }
   void validate(const OpContext& c) const {
     FHEQ_GRAPH_REQUIRE(outer >= 1 && reduced >= 1 && inner >= 1);
-    FHEQ_GRAPH_REQUIRE(c.input_elements(0) == outer * reduced * inner && c.output_elements() == outer * inner);
+    FHEQ_GRAPH_REQUIRE(static_cast<__int128>(outer) * reduced * inner == c.input_elements(0) &&
+                       static_cast<__int128>(outer) * inner == c.output_elements());
   }
   IntRange range(const std::vector<IntRange>& in, const OpContext& c) const {
     const range_math::Wide k = reduced;
