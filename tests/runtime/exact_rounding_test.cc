@@ -217,8 +217,9 @@ TEST(ExactRounding, ExecuteFailureRateInsideSimulateInterval) {
   EXPECT_LE(std::abs(p_exec - p_sim), 4.5 * sigma);
 }
 
-// The chunk plan and its predictions survive the server artifact (format version 2); a version-1 circuit file
-// (written before exact rounding existed) fails with one line naming the file, both versions and the fix.
+// The chunk plan and its predictions survive the server artifact (format version 2); an older circuit file
+// (version 1: before exact rounding; 4: before stable op tags) fails with one line naming the file, both versions
+// and the fix.
 TEST(ExactRounding, CircuitArtifactKeepsThePlanAndRefusesOldVersions) {
   const testing::SmallModel m = compile_digits(3, 2, quant::RoundingMode::kExact);
   const compiler::FheCircuit back = deserialize_circuit(serialize_circuit(m.circuit), "mem", /*allow_toy=*/true);
@@ -247,17 +248,20 @@ TEST(ExactRounding, CircuitArtifactKeepsThePlanAndRefusesOldVersions) {
   const fs::path dir = fs::path(::testing::TempDir()) / ("fheq_exact_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "server");
-  core::write_container_file((dir / "server" / "circuit.bin").string(), {kCircuitMagic, 1, "fhe-circuit"},
-                             serialize_circuit(m.circuit));
-  try {
-    load_server_artifact(dir.string(), /*allow_toy=*/true);
-    ADD_FAILURE() << "a version-1 circuit file was accepted";
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-    EXPECT_NE(what.find("circuit.bin"), std::string::npos) << what;
-    EXPECT_NE(what.find("version 1"), std::string::npos) << what;
-    EXPECT_NE(what.find("fheq compile"), std::string::npos) << what;
+  // Version 1: before exact rounding; version 4: integer ops by variant index, before stable op tags (issue #10).
+  for (const uint32_t old_version : {1u, 4u}) {
+    core::write_container_file((dir / "server" / "circuit.bin").string(), {kCircuitMagic, old_version, "fhe-circuit"},
+                               serialize_circuit(m.circuit));
+    try {
+      load_server_artifact(dir.string(), /*allow_toy=*/true);
+      ADD_FAILURE() << "a version-" << old_version << " circuit file was accepted";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_NE(what.find("circuit.bin"), std::string::npos) << what;
+      EXPECT_NE(what.find("version " + std::to_string(old_version)), std::string::npos) << what;
+      EXPECT_NE(what.find("fheq compile"), std::string::npos) << what;
+    }
   }
   fs::remove_all(dir);
 }
