@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "core/check.h"
 
@@ -22,11 +21,11 @@ struct Accumulator {
 
 // The variances of a linear op's outputs from its rows. A row with terms from two different values adds their
 // errors as if correlated (σ ≤ Σ|w|σ_i: the values may share sources, as in MaxPool's a + relu(b − a)); a row over
-// one value with independent elements adds variances (Σ w²·Var). The output's elements are independent when every
-// input value's are, the inputs are distinct values and no input element feeds two outputs (an index map, a
-// non-overlapping pool, an Add of two such values), as the noise model has always assumed for Add.
+// one value with independent elements adds variances (Σ w²·Var). The output's elements are independent when
+// `inputs_independent` (see the caller) and no input element feeds two outputs (an index map, a non-overlapping
+// or global pool, an Add).
 std::vector<double> linear(const quant::LinearForm& form, const std::vector<const std::vector<double>*>& inputs,
-                           bool single_independent_input, bool all_independent_distinct, char& out_independent) {
+                           bool single_independent_input, bool inputs_independent, char& out_independent) {
   std::vector<double> x;
   x.reserve(static_cast<size_t>(form.input_count));
   for (const auto* v : inputs) x.insert(x.end(), v->begin(), v->end());
@@ -42,7 +41,7 @@ std::vector<double> linear(const quant::LinearForm& form, const std::vector<cons
     }
     y[static_cast<size_t>(o)] = acc.variance();
   }
-  out_independent = all_independent_distinct && std::all_of(readers.begin(), readers.end(), [](int32_t r) { return r <= 1; });
+  out_independent = inputs_independent && std::all_of(readers.begin(), readers.end(), [](int32_t r) { return r <= 1; });
   return y;
 }
 
@@ -67,8 +66,11 @@ std::vector<std::vector<double>> propagate_variances(const quant::IntegerGraph& 
       for (quant::ValueId v : inputs) x.push_back(&var[static_cast<size_t>(v)]);
       bool all_independent = true;
       for (quant::ValueId v : inputs) all_independent = all_independent && independent[static_cast<size_t>(v)] != 0;
-      const bool distinct = std::set<quant::ValueId>(inputs.begin(), inputs.end()).size() == inputs.size();
-      y = linear(quant::op_linear_form(graph, any), x, inputs.size() == 1 && all_independent, all_independent && distinct,
+      // Two values with independent elements may still share sources (a Concat of x and a reshape of x): only an
+      // Add of two distinct ones keeps independence, the rule the noise model has always used for MaxPool's
+      // a + relu(b − a) chains (a relu output is fresh PBS noise).
+      const bool keeps = inputs.size() == 1 || (std::holds_alternative<quant::AddOp>(any) && inputs[0] != inputs[1]);
+      y = linear(quant::op_linear_form(graph, any), x, inputs.size() == 1 && all_independent, all_independent && keeps,
                  y_independent);
     }
     FHEQ_CHECK(static_cast<int64_t>(y.size()) == graph.elements(out), "value ", out, ": ", y.size(), " variances");

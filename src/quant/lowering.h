@@ -90,9 +90,16 @@ class Lowering {
   static bool is_index_map(const std::string& op_type);
   void lower_index_map(const graph::Node& node);
   void lower_reduce(const graph::Node& node);
+  // An IndexMap of x: element o of the result is x's element index[o]; each keeps its group.
+  QValue select(const QValue& x, std::vector<int64_t> index, const Shape& sample, const std::string& label);
   // x as `sample` by numpy broadcasting (an IndexMap), or x itself when the shapes agree.
   QValue broadcast_to(const graph::Node& node, const QValue& x, const Shape& sample);
+  // The input as codes fit for a product (offset 0, one scale, activation width), requantized when needed.
+  QValue product_codes(const graph::Node& node, const std::string& input);
+  // Elementwise a·b of two code tensors of one shape: quarter squares (two Adds, two TLUs, a Sub).
+  QValue multiply(const QValue& a, const QValue& b, const std::string& base);
   void lower_product(const graph::Node& node);
+  void lower_encrypted_matmul(const graph::Node& node);
 
   // ---- pools and two-operand sums (lowering_pool.cc)
   void lower_average_pool(const graph::Node& node, bool global);

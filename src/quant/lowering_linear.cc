@@ -167,6 +167,7 @@ void Lowering::lower_gemm(const graph::Node& node) {
 }
 
 void Lowering::lower_matmul(const graph::Node& node) {
+  if (is_encrypted(node.inputs.at(0)) && is_encrypted(node.inputs.at(1))) return lower_encrypted_matmul(node);
   const QValue& a = encrypted(node, node.inputs.at(0));
   if (!graph_.is_constant(node.inputs.at(1))) unsupported(node, "the second operand must be a constant matrix");
   const Shape& sample = net_.graph.value(a.id).shape;

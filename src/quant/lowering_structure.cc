@@ -8,7 +8,8 @@
 //     the representation, as for AveragePool).
 //   Mul of two encrypted tensors: x·y = ⌊(x+y)²/4⌋ − ⌊(x−y)²/4⌋ on integer codes (x+y and x−y have equal parity, so
 //     the floors cancel exactly): two Adds, two square TLUs, one Sub; the codes come from requantizing each operand,
-//     and the tables drop the product's low bits beyond activation precision (see lower_product).
+//     and the tables drop the product's low bits beyond activation precision (see multiply).
+//   MatMul of two encrypted tensors: both expanded to [P, M, K, N] by IndexMaps, multiplied, summed over K.
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -170,6 +171,19 @@ void Lowering::lower_reduce(const graph::Node& node) {
   qvalues_[node.outputs[0]] = std::move(y);
 }
 
+QValue Lowering::select(const QValue& x, std::vector<int64_t> index, const Shape& sample, const std::string& label) {
+  IndexMapOp op;
+  op.sources = {x.id};
+  op.label = label;
+  QValue y;
+  y.groups = x.groups;
+  for (int64_t i : index) y.element_group.push_back(x.element_group[static_cast<size_t>(i)]);
+  op.index = std::move(index);
+  y.id = op.output = net_.graph.add_value(fresh_name(net_.graph.value(x.id).name + "/" + label), sample);
+  append(std::move(op));
+  return y;
+}
+
 QValue Lowering::broadcast_to(const graph::Node& node, const QValue& x, const Shape& sample) {
   const Shape& from = net_.graph.value(x.id).shape;
   if (from == sample) return x;
@@ -182,33 +196,20 @@ QValue Lowering::broadcast_to(const graph::Node& node, const QValue& x, const Sh
   if (!broadcast_to_sample(numbers, sample, source))
     unsupported(node, "encrypted operand of shape " + shape_to_string(from) + " does not broadcast to " +
                           shape_to_string(sample));
-  IndexMapOp op;
-  op.sources = {x.id};
-  op.label = "Expand";
-  QValue y;
-  y.groups = x.groups;
-  for (double s : source) {
-    op.index.push_back(static_cast<int64_t>(s));
-    y.element_group.push_back(x.element_group[static_cast<size_t>(s)]);
-  }
-  y.id = op.output = net_.graph.add_value(fresh_name(net_.graph.value(x.id).name + "/expanded"), sample);
-  append(std::move(op));
-  return y;
+  return select(x, std::vector<int64_t>(source.begin(), source.end()), sample, "Expand");
 }
 
-void Lowering::lower_product(const graph::Node& node) {
-  const Shape sample = sample_shape(node.outputs.at(0));
-  // Integer codes q with x = s·q (offset 0, one scale) for each operand, no wider than activation codes: with
-  // one operand much wider, x+y ≈ x−y and the difference of their rounded squares would cancel.
-  auto codes = [&](const std::string& input) {
-    const QValue& v = encrypted(node, input);
-    const bool usable = v.is_affine() && v.uniform_scale() && v.uniform_offset() && v.groups[0].offset == 0.0 &&
-                        bits_for_range(worst_[static_cast<size_t>(v.id)]) <= config_.n_bits.activations;
-    return broadcast_to(node, usable ? v : requantize(v, input + "/requant"), sample);
-  };
-  const QValue a = codes(node.inputs.at(0));
-  const QValue b = codes(node.inputs.at(1));
-  const std::string base = node.outputs[0];
+QValue Lowering::product_codes(const graph::Node& node, const std::string& input) {
+  // Integer codes q with x = s·q (offset 0, one scale), no wider than activation codes: with one operand much
+  // wider, x+y ≈ x−y and the difference of their rounded squares would cancel.
+  const QValue& v = encrypted(node, input);
+  const bool usable = v.is_affine() && v.uniform_scale() && v.uniform_offset() && v.groups[0].offset == 0.0 &&
+                      bits_for_range(worst_[static_cast<size_t>(v.id)]) <= config_.n_bits.activations;
+  return usable ? v : requantize(v, input + "/requant");
+}
+
+QValue Lowering::multiply(const QValue& a, const QValue& b, const std::string& base) {
+  const Shape sample = net_.graph.value(a.id).shape;
   const ValueId sum = net_.graph.add_value(fresh_name(base + "/sum"), sample);
   append(AddOp{a.id, b.id, sum, 1});
   const ValueId diff = net_.graph.add_value(fresh_name(base + "/diff"), sample);
@@ -233,6 +234,50 @@ void Lowering::lower_product(const graph::Node& node) {
   QValue y = as_codes(net_.graph.add_value(fresh_name(base), sample));
   append(AddOp{sum_sq, diff_sq, y.id, -1});
   y.groups[0].scale = std::ldexp(a.groups[0].scale * b.groups[0].scale, drop);
+  return y;
+}
+
+void Lowering::lower_product(const graph::Node& node) {
+  const Shape sample = sample_shape(node.outputs.at(0));
+  const QValue a = broadcast_to(node, product_codes(node, node.inputs.at(0)), sample);
+  const QValue b = broadcast_to(node, product_codes(node, node.inputs.at(1)), sample);
+  qvalues_[node.outputs[0]] = multiply(a, b, node.outputs[0]);
+}
+
+void Lowering::lower_encrypted_matmul(const graph::Node& node) {
+  // [P…, M, K] × [P…, K, N] with equal leading dims: both operands expanded to [P, M, K, N] (IndexMaps: free),
+  // multiplied elementwise (4 PBS per term), summed over K (a ReduceSumOp). Requantizing before the expansion
+  // keeps that cost at M·K + K·N tables.
+  const Shape sa = net_.graph.value(encrypted(node, node.inputs.at(0)).id).shape;
+  const Shape sb = net_.graph.value(encrypted(node, node.inputs.at(1)).id).shape;
+  if (sa.size() < 2 || sa.size() != sb.size() || !std::equal(sa.begin(), sa.end() - 2, sb.begin()) ||
+      sa[sa.size() - 1] != sb[sb.size() - 2])
+    unsupported(node, "a product of two encrypted matrices needs per-sample shapes [..., M, K] × [..., K, N] with equal "
+                      "leading dims (got " + shape_to_string(sa) + " × " + shape_to_string(sb) + ")");
+  const int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
+  const int64_t p = shape_size(sa) / (m * k);
+  std::vector<int64_t> from_a, from_b;
+  for (int64_t pi = 0; pi < p; ++pi)
+    for (int64_t mi = 0; mi < m; ++mi)
+      for (int64_t ki = 0; ki < k; ++ki)
+        for (int64_t ni = 0; ni < n; ++ni) {
+          from_a.push_back((pi * m + mi) * k + ki);
+          from_b.push_back((pi * k + ki) * n + ni);
+        }
+  const Shape expanded{p, m, k, n};
+  const QValue a = select(product_codes(node, node.inputs[0]), std::move(from_a), expanded, "Expand");
+  const QValue b = select(product_codes(node, node.inputs[1]), std::move(from_b), expanded, "Expand");
+  const QValue terms = multiply(a, b, node.outputs.at(0) + "/terms");
+  ReduceSumOp sum;
+  sum.input = terms.id;
+  sum.outer = p * m;
+  sum.reduced = k;
+  sum.inner = n;
+  QValue y;
+  y.id = sum.output = net_.graph.add_value(fresh_name(node.outputs[0]), sample_shape(node.outputs[0]));
+  append(std::move(sum));
+  y.groups = terms.groups;
+  y.element_group.assign(static_cast<size_t>(net_.graph.elements(y.id)), 0);
   qvalues_[node.outputs[0]] = std::move(y);
 }
 

@@ -114,6 +114,26 @@ TEST(PtqStructure, SquareAndBroadcastProducts) {
   EXPECT_EQ(count_kind(quantize(g, Shape{3, 2, 2}, rng), "Expand"), 1);
 }
 
+TEST(PtqStructure, AttentionScoresAreAProductOfTwoEncryptedMatrices) {
+  std::mt19937_64 rng(test_seed("PtqStructure.AttentionScoresAreAProductOfTwoEncryptedMatrices"));
+  GraphBuilder b(Shape{12});
+  const std::string q = b.node("Reshape", {b.linear("x", 12, 12, rng), b.constant_values("q_shape", Shape{3}, {0, 4, 3})},
+                               Shape{4, 3});
+  const std::string kt = b.node("Reshape", {b.linear("x", 12, 12, rng), b.constant_values("k_shape", Shape{3}, {0, 3, 4})},
+                                Shape{3, 4});
+  const std::string scores = b.node("MatMul", {q, kt}, Shape{4, 4});  // q·kᵀ, both encrypted
+  const std::string flat = b.node("Flatten", {scores}, Shape{16}, {{"axis", int64_t{1}}});
+  const graph::Graph g = b.finish(b.linear(flat, 16, 3, rng));
+  expect_close_to_float(g, Shape{12}, rng);
+  const QuantizedNetwork net = quantize(g, Shape{12}, rng);
+  EXPECT_EQ(count_kind(net, "ReduceSum"), 1);
+  EXPECT_EQ(count_kind(net, "Expand"), 2);
+  // q and kᵀ requantized (12 + 12 elements), then two quarter-square tables per term (4·4·3 = 48 terms).
+  int64_t pbs = 0;
+  for (const IntOp& op : net.graph.ops) pbs += op_pbs_count(net.graph, op);
+  EXPECT_EQ(pbs, 12 + 12 + 2 * 48);
+}
+
 TEST(PtqStructure, MovesAcrossTheBatchAxisAreRefusedByName) {
   std::mt19937_64 rng(test_seed("PtqStructure.MovesAcrossTheBatchAxisAreRefusedByName"));
   GraphBuilder b(Shape{4, 6});

@@ -45,15 +45,17 @@ graph::Graph structure_graph(std::mt19937_64& rng) {
   return b.finish(b.linear(b.node("Mul", {value, gate}, Shape{6}), 6, 3, rng));
 }
 
-TEST(ExecuteStructure, MovesReductionsAndProductsEqualSimulateAndClear) {
-  const uint64_t seed = test_seed("ExecuteStructure.MovesReductionsAndProductsEqualSimulateAndClear");
-  std::mt19937_64 rng(seed);
-  const graph::Graph g = structure_graph(rng);
-  const FloatTensor calibration = quant::testing::random_batch(Shape{2, 4, 4}, 300, rng, -1, 1);
+// Quantizes `g` (4-bit inputs and activations, 3-bit weights: the TOY set stays exact after the products),
+// checks that every op kind in `kinds` is in the integer graph, compiles it with exact rounding on its TOY set,
+// and holds the decrypted outputs of 8 calibration rows equal to the noiseless simulation, and to the clear run on
+// the samples inside every window.
+void expect_encrypted_equals_simulate_and_clear(const graph::Graph& g, const Shape& sample, uint64_t seed,
+                                                std::mt19937_64& rng, const std::vector<std::string>& kinds) {
+  const FloatTensor calibration = quant::testing::random_batch(sample, 300, rng, -1, 1);
   quant::PtqConfig ptq;
-  ptq.n_bits = NBits{4, 3, 4, 0};  // 3-bit weights: the TOY set is exact after the products
+  ptq.n_bits = NBits{4, 3, 4, 0};
   const quant::QuantizedNetwork net = quant::quantize_graph(g, calibration, ptq);
-  for (const char* kind : {"Concat", "Transpose", "Slice", "Gather", "Pad", "ReduceSum", "Expand"}) {
+  for (const std::string& kind : kinds) {
     bool found = false;
     for (const quant::IntOp& op : net.graph.ops) found = found || quant::op_kind(op) == kind;
     EXPECT_TRUE(found) << kind << " missing from the integer graph";
@@ -61,8 +63,7 @@ TEST(ExecuteStructure, MovesReductionsAndProductsEqualSimulateAndClear) {
   const compiler::FheCircuit circuit = testing::compile_exact_on_toy(net, 5);
   ASSERT_LT(circuit.global_p_error, 1e-6) << "TOY set too noisy for this circuit: the test would not be exact";
   const ClientSpec client = make_client_spec(circuit, net);
-  const FloatTensor x = slice_batch(calibration, 0, 8);
-  const IntTensor codes = quant::quantize_input(net.input, x);
+  const IntTensor codes = quant::quantize_input(net.input, slice_batch(calibration, 0, 8));
   const std::vector<IntTensor> all = quant::run_integer_graph_all(circuit.graph, codes);
   const IntTensor encrypted = testing::encrypt_run_decrypt(circuit, client, codes, seed);
   compiler::SimulateOptions noiseless;
@@ -77,6 +78,26 @@ TEST(ExecuteStructure, MovesReductionsAndProductsEqualSimulateAndClear) {
   const int64_t inside = compiler::testing::expect_equal_to_clear_inside_windows(circuit, all, encrypted, tolerance);
   std::printf("%lld of 8 samples inside every window, compared with clear\n", static_cast<long long>(inside));
   EXPECT_GE(inside, 4);
+}
+
+TEST(ExecuteStructure, MovesReductionsAndProductsEqualSimulateAndClear) {
+  const uint64_t seed = test_seed("ExecuteStructure.MovesReductionsAndProductsEqualSimulateAndClear");
+  std::mt19937_64 rng(seed);
+  expect_encrypted_equals_simulate_and_clear(structure_graph(rng), Shape{2, 4, 4}, seed, rng,
+                                             {"Concat", "Transpose", "Slice", "Gather", "Pad", "ReduceSum", "Expand"});
+}
+
+// Attention-style scores q·kᵀ: a MatMul of two encrypted matrices (IndexMap expansions, products, a ReduceSum).
+TEST(ExecuteStructure, ProductOfTwoEncryptedMatricesEqualsSimulateAndClear) {
+  const uint64_t seed = test_seed("ExecuteStructure.ProductOfTwoEncryptedMatricesEqualsSimulateAndClear");
+  std::mt19937_64 rng(seed);
+  quant::testing::GraphBuilder b(Shape{8});
+  const std::string q = b.node("Reshape", {b.linear("x", 8, 6, rng), b.constant_values("q_shape", Shape{3}, {0, 3, 2})},
+                               Shape{3, 2});
+  const std::string kt = b.node("Reshape", {b.linear("x", 8, 6, rng), b.constant_values("k_shape", Shape{3}, {0, 2, 3})},
+                                Shape{2, 3});
+  const graph::Graph g = b.finish(b.node("MatMul", {q, kt}, Shape{3, 3}));
+  expect_encrypted_equals_simulate_and_clear(g, Shape{8}, seed, rng, {"Expand", "ReduceSum"});
 }
 
 }  // namespace
