@@ -68,7 +68,7 @@ int32_t component_of(const FheCircuit& c, ValueId v) { return c.values[static_ca
 // Lays out the PBS window of a TLU with precision p: the rounded domain [tmin, tmax] sits in the middle of
 // [w0, w0 + 2^p) and every table is padded with its own end values (the clear executor's clamp).
 void layout_window(TluEncoding& t, const quant::TluOp& op, uint32_t p) {
-  const quant::IntRange domain = quant::tlu_domain(op);
+  const quant::IntRange domain = op.domain();
   const int64_t size = int64_t{1} << p;
   FHEQ_CHECK(domain.span() + 1 <= size, "domain ", domain.min, "..", domain.max, " > 2^", p);
   const int64_t slack = size - (domain.span() + 1);

@@ -89,7 +89,7 @@ void validate_circuit(const FheCircuit& c, const std::string& context) {
       FHEQ_REQUIRE(table.size() == (size_t{1} << t.precision), where, ": table of ", table.size(),
                    " entries, expected 2^", t.precision);
     FHEQ_REQUIRE(t.element_table == op.element_table, where, ": element → table map differs from the graph op");
-    const quant::IntRange domain = quant::tlu_domain(op);
+    const quant::IntRange domain = op.domain();
     FHEQ_REQUIRE(t.window_start <= domain.min && domain.max < t.window_start + (int64_t{1} << t.precision), where,
                  ": window [", t.window_start, ", +2^", t.precision, ") misses the table domain [", domain.min, ", ",
                  domain.max, "]");

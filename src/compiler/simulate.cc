@@ -118,7 +118,7 @@ void simulate_tlu(const FheCircuit& c, const TluEncoding& t, const std::vector<d
       const int64_t diff = j - nearest;
       if (diff == 1 || diff == -1) ++st.off_by_one;
       else if (diff != 0) ++st.larger_errors;
-      const size_t table = quant::table_of_element(std::get<quant::TluOp>(c.graph.ops[t.op_index]), e);
+      const size_t table = std::get<quant::TluOp>(c.graph.ops[t.op_index]).table_of(e);
       int64_t y;
       if (j >= 0 && j < size) {
         y = t.tables[table][static_cast<size_t>(j)];

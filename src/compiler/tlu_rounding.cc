@@ -9,13 +9,13 @@
 namespace fheq::compiler {
 
 quant::IntRange tlu_accumulator_domain(const quant::TluOp& op) {
-  const quant::IntRange d = quant::tlu_domain(op);
+  const quant::IntRange d = op.domain();
   return {d.min * (int64_t{1} << op.rounding_shift), d.max * (int64_t{1} << op.rounding_shift)};
 }
 
 int tlu_accumulator_bits(const quant::TluOp& op) { return quant::bits_for_range(tlu_accumulator_domain(op)); }
 
-int tlu_precision(const quant::TluOp& op) { return std::max(1, quant::bits_for_range(quant::tlu_domain(op))); }
+int tlu_precision(const quant::TluOp& op) { return std::max(1, quant::bits_for_range(op.domain())); }
 
 quant::TluOp reround_tlu(const quant::TluOp& op, int64_t shift) {
   FHEQ_CHECK(shift >= op.rounding_shift && shift < 62, "shift ", shift, " < ", op.rounding_shift);

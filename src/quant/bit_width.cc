@@ -34,8 +34,6 @@ IntRange observed_range(const IntTensor& values) {
   return IntRange{*lo, *hi};
 }
 
-IntRange tlu_domain(const TluOp& op) { return op.domain(); }
-
 BitWidthReport analyse_bit_widths(const IntegerGraph& graph, const IntRange& input_range,
                                   const std::vector<IntRange>& observed) {
   FHEQ_CHECK(observed.size() == graph.values.size(), "observed ranges for ", observed.size(), " of ",
@@ -58,7 +56,7 @@ BitWidthReport analyse_bit_widths(const IntegerGraph& graph, const IntRange& inp
       row.input_worst = worst[static_cast<size_t>(tlu->input)];
       row.input_observed = observed[static_cast<size_t>(tlu->input)];
       row.rounding_shift = tlu->rounding_shift;
-      row.domain = tlu_domain(*tlu);
+      row.domain = tlu->domain();
       // Each element's table is offset to start at 0 by a clear constant, so the PBS precision is that of
       // the widest single table, not of the union of the domains.
       for (const LookupTable& t : tlu->tables)

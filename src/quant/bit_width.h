@@ -29,9 +29,6 @@ std::vector<IntRange> worst_case_ranges(const IntegerGraph& graph, const IntRang
 // min/max of a non-empty tensor.
 IntRange observed_range(const IntTensor& values);
 
-// The domain a TLU's tables cover, in rounded units: the union of its tables' domains.
-IntRange tlu_domain(const TluOp& op);
-
 // One row per op of the integer graph.
 struct OpBitWidth {
   size_t op_index = 0;

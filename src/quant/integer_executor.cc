@@ -173,7 +173,7 @@ struct FastRunner {
     FHEQ_REQUIRE(!approximate || options.approximate_rounding, "TLU on '", graph.value(op.input).name,
                  "': approximate rounding needs the simulate mode's rounding model");
     std::vector<const LookupTable*> table(static_cast<size_t>(elements));
-    for (int64_t e = 0; e < elements; ++e) table[static_cast<size_t>(e)] = &op.tables[table_of_element(op, e)];
+    for (int64_t e = 0; e < elements; ++e) table[static_cast<size_t>(e)] = &op.tables[op.table_of(e)];
     for_each_sample(n_batch, [&](int64_t n) {
       const int64_t* xs = x.data.data() + n * elements;
       int64_t* ys = y.data.data() + n * elements;
@@ -195,9 +195,8 @@ struct FastRunner {
   template <typename Op>
     requires(Op::kClass == OpClass::kLinear)
   void operator()(const Op& op) {
-    const IntOp wrapped = op;
-    const LinearForm form = op_linear_form(graph, wrapped);
     const std::vector<ValueId> sources = op.inputs();
+    const LinearForm form = op.linear_form(op_context(graph, sources, op.output));
     const int64_t n_batch = batch(sources[0]);
     IntTensor& y = make_output(graph, op.output, n_batch, values);
     for_each_sample(n_batch, [&](int64_t n) {

@@ -30,12 +30,16 @@ bool is_tlu(const IntOp& op) {
   return std::visit([](const auto& o) { return std::decay_t<decltype(o)>::kClass == OpClass::kTableLookup; }, op);
 }
 
-OpContext op_context(const IntegerGraph& graph, const IntOp& op) {
+OpContext op_context(const IntegerGraph& graph, const std::vector<ValueId>& inputs, ValueId output) {
   OpContext c;
-  for (ValueId v : op_inputs(op)) c.inputs.push_back(graph.value(v).shape);
-  c.output = graph.value(op_output(op)).shape;
-  c.output_name = graph.value(op_output(op)).name;
+  for (ValueId v : inputs) c.inputs.push_back(graph.value(v).shape);
+  c.output = graph.value(output).shape;
+  c.output_name = graph.value(output).name;
   return c;
+}
+
+OpContext op_context(const IntegerGraph& graph, const IntOp& op) {
+  return op_context(graph, op_inputs(op), op_output(op));
 }
 
 int64_t op_pbs_count(const IntegerGraph& graph, const IntOp& op) {

@@ -48,6 +48,7 @@ std::string op_kind(const IntOp& op);
 bool is_tlu(const IntOp& op);
 // The op's input and output shapes (and output name), as its own functions take them.
 OpContext op_context(const IntegerGraph& graph, const IntOp& op);
+OpContext op_context(const IntegerGraph& graph, const std::vector<ValueId>& inputs, ValueId output);
 // Number of PBS one sample costs in this op (its element count for a TLU, 0 otherwise).
 int64_t op_pbs_count(const IntegerGraph& graph, const IntOp& op);
 // Clear multiply-adds per sample.

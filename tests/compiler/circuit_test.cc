@@ -71,7 +71,7 @@ void expect_encoding_invariants(const FheCircuit& c, const std::vector<IntTensor
     // Δ_in·2^s·2^k = Δ_p: the PBS reads round(u / 2^k) of the scaled input.
     EXPECT_EQ(t.input_log2_delta + t.input_scale_log2 + t.rounding_shift + t.precision, 63u);
     const auto& op = std::get<quant::TluOp>(c.graph.ops[t.op_index]);
-    const quant::IntRange d = quant::tlu_domain(op);
+    const quant::IntRange d = op.domain();
     // The whole table domain lies in the window, so its rounded maximum stays < 2^p (padding bit free).
     EXPECT_GE(d.min - t.window_start, 0);
     EXPECT_LT(d.max - t.window_start, int64_t{1} << t.precision);
@@ -229,7 +229,7 @@ TEST(Circuit, ApproximateAndExactRoundingDifferByAtMostOneStep) {
   SimulationStats stats;
   const IntTensor approx = run_circuit_simulate(c, codes, so, &stats);
   int64_t up = 0, down = 0, edge_wraps = 0;
-  const quant::IntRange domain = quant::tlu_domain(std::get<quant::TluOp>(c.graph.ops[t.op_index]));
+  const quant::IntRange domain = std::get<quant::TluOp>(c.graph.ops[t.op_index]).domain();
   for (int64_t i = 0; i < acc.size(); ++i) {
     const int64_t exact = std::clamp(quant::round_shift_exact(acc[i], t.rounding_shift), domain.min, domain.max);
     // The identity table is in accumulator units: the re-rounded table's entry t is t·2^k.

@@ -57,7 +57,7 @@ TEST(TluRounding, KeptBitsFitAndShiftIsMinimal) {
         EXPECT_LE(tlu_precision(rounded), r) << "span " << span << " r " << r;
         // Minimal: one bit less of shift would not fit.
         const quant::TluOp finer = reround_tlu(op, k - 1);
-        EXPECT_GT(quant::bits_for_range(quant::tlu_domain(finer)), r) << "span " << span << " r " << r;
+        EXPECT_GT(quant::bits_for_range(finer.domain()), r) << "span " << span << " r " << r;
       }
     }
   }
@@ -66,7 +66,7 @@ TEST(TluRounding, KeptBitsFitAndShiftIsMinimal) {
 TEST(TluRounding, RestrictClampsToTheWindow) {
   const quant::TluOp op = tabulated(2, -100, 100);  // accumulators [−400, 400]
   const quant::TluOp narrow = restrict_tlu(op, quant::IntRange{-90, 150});
-  const quant::IntRange d = quant::tlu_domain(narrow);
+  const quant::IntRange d = narrow.domain();
   EXPECT_EQ(d.min, quant::round_shift_exact(-90, 2));
   EXPECT_EQ(d.max, quant::round_shift_exact(150, 2));
   for (int64_t t = -100; t <= 100; ++t)

@@ -58,7 +58,7 @@ struct TluOp {
   size_t table_of(int64_t element) const {
     return element_table.empty() ? 0 : static_cast<size_t>(element_table[static_cast<size_t>(element)]);
   }
-  // The union of the tables' domains.
+  // The domain the tables cover, in rounded units: the union of the tables' domains.
   IntRange domain() const {
     IntRange d{tables.front().input_min, tables.front().input_max()};
     for (const LookupTable& t : tables) d = IntRange{std::min(d.min, t.input_min), std::max(d.max, t.input_max())};
@@ -127,8 +127,5 @@ struct TluOp {
   }
   double multiply_adds(const OpContext& c) const { return static_cast<double>(c.output_elements()); }
 };
-
-// Index of the table an element uses.
-inline size_t table_of_element(const TluOp& op, int64_t element) { return op.table_of(element); }
 
 }  // namespace fheq::quant
