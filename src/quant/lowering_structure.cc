@@ -68,6 +68,8 @@ void Lowering::lower_index_map(const graph::Node& node) {
       unsupported(node, "input '" + node.inputs[i] + "' is neither encrypted nor a constant");
     }
   }
+  // Constant folding normally removes such a node; without this check the map below would have no elements.
+  if (sources.empty()) unsupported(node, "no input is computed from the model input");
   if (node.op_type == "Pad" && node.attr_string("mode", "constant") != "constant")
     unsupported(node, "only constant padding is supported");
   if (touches_batch_axis(node, graph_.shape_of(node.inputs[0]).size()))

@@ -147,5 +147,33 @@ TEST(PtqStructure, MovesAcrossTheBatchAxisAreRefusedByName) {
   }
 }
 
+TEST(PtqStructure, AnIndexMapOfConstantsAloneIsRefusedByName) {
+  // Import folds such nodes; a graph that reaches PTQ unfolded gets one line naming the node. The builder
+  // checks every value has a batch axis, so the constant-only Slice is spliced in after finish().
+  std::mt19937_64 rng(test_seed("PtqStructure.AnIndexMapOfConstantsAloneIsRefusedByName"));
+  GraphBuilder b(Shape{4});
+  const std::string bias = b.constant_values("bias", Shape{1, 4}, {1, 2, 3, 4});
+  graph::Graph g = b.finish(b.node("Add", {"x", bias}, Shape{4}));
+  graph::Node slice;
+  slice.name = "SliceOfConstants";
+  slice.op_type = "Slice";
+  slice.outputs = {"sliced"};
+  for (const auto& [name, values] : std::vector<std::pair<std::string, std::vector<double>>>{
+           {"table", {1, 2, 3, 4, 5, 6}}, {"starts", {1}}, {"ends", {5}}, {"axes", {1}}}) {
+    g.constants[name] = FloatTensor(name == "table" ? Shape{1, 6} : Shape{1}, values);
+    slice.inputs.push_back(name);
+  }
+  g.value_shapes["sliced"] = Shape{1, 4};
+  g.nodes.insert(g.nodes.begin(), slice);
+  g.nodes[1].inputs[1] = "sliced";
+  try {
+    quantize(g, Shape{4}, rng);
+    FAIL() << "an index map without an encrypted input was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("SliceOfConstants"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no input is computed from the model input"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace fheq::quant
