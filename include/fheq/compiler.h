@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fheq/quantized_model.h"
+#include "fheq/rounding_mode.h"
 #include "fheq/tensor.h"
 
 namespace fheq {
@@ -25,11 +26,6 @@ class FloatModel;
 namespace compiler {
 struct FheCircuit;
 }
-
-enum class FheRoundingMode : int32_t {
-  kExact = 0,        // round half up, bit-exact: extra KS + PBS per element of TLUs with a rounding shift
-  kApproximate = 1,  // the PBS modulus switch drops the low bits: free, occasionally off by one step
-};
 
 // How strictly the client's decryption of the output accumulator must be exact (docs/COMPILER.md §3.2).
 enum class FheOutputDecoding : int32_t {

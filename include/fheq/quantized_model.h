@@ -38,7 +38,7 @@ struct NBits {
 
 struct PtqOptions {
   NBits n_bits;
-  CalibrationMethod calibration = CalibrationMethod::kMinMax;  // inputs and activations (weights: min/max, or MSE)
+  CalibrationOptions calibration;  // inputs and activations (weights: min/max, or MSE when calibration.method is MSE)
   // Per-output-channel weight scales (one table per channel). The default: BatchNorm folding gives channels
   // very different weight ranges, and one shared scale wastes bits on all but the widest (false: per-tensor).
   bool per_channel = true;

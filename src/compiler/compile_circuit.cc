@@ -438,7 +438,7 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
 
   // 5. Parameters.
   c.tolerate_off_by_one = options.tolerate_off_by_one;
-  using Decoding = CircuitOptions::OutputDecoding;
+  using Decoding = FheOutputDecoding;
   FHEQ_REQUIRE(options.output_noise_bits >= 0 && options.output_noise_bits <= 30, "output noise bits ",
                options.output_noise_bits, " outside [0, 30]");
   c.output.noise_bound = options.output_noise_bits > 0
@@ -477,7 +477,7 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
       std::tie(c.params, c.log2_norm2) = *bounded;
       if (options.output_decoding == Decoding::kPreferExact) {
         const auto exact_out = choose_parameters(c, OutputConstraint::kExact);
-        if (exact_out && cost_of(exact_out->first) <= options.exact_output_cost_factor * cost_of(bounded->first))
+        if (exact_out && cost_of(exact_out->first) <= kExactOutputCostFactor * cost_of(bounded->first))
           std::tie(c.params, c.log2_norm2) = *exact_out;
       }
     }

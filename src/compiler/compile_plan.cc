@@ -13,23 +13,7 @@ namespace fheq::compiler {
 
 CircuitOptions circuit_options(const CompileOptions& options) {
   CircuitOptions co;
-  co.rounding_bits = options.rounding_bits;
-  co.tlu_rounding_bits = options.tlu_rounding_bits;
-  co.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? quant::RoundingMode::kExact
-                                                                      : quant::RoundingMode::kApproximate;
-  co.p_error = options.p_error;
-  co.global_p_error = options.global_p_error;
-  co.input_on_small_key = options.input_on_small_key;
-  co.compress_output = options.compress_output;
-  co.output_decoding = options.output_decoding == FheOutputDecoding::kRequireExact
-                           ? CircuitOptions::OutputDecoding::kRequireExact
-                       : options.output_decoding == FheOutputDecoding::kBounded
-                           ? CircuitOptions::OutputDecoding::kBounded
-                           : CircuitOptions::OutputDecoding::kPreferExact;
-  co.threads = options.threads;
-  co.output_noise_bits = options.output_noise_bits;
-  co.window_margin = options.window_margin;
-  co.tolerate_off_by_one = options.tolerate_off_by_one;
+  static_cast<CompileOptions&>(co) = options;
   if (!options.parameter_set.empty())
     co.fixed_params = tfhe::parameter_set_from_name(options.parameter_set, options.allow_toy_parameters);
   return co;

@@ -8,6 +8,7 @@
 
 #include "core/check.h"
 #include "core/rounding.h"
+#include "fheq/evaluation.h"
 #include "quant/bit_width.h"
 #include "quant/integer_executor.h"
 
@@ -16,6 +17,9 @@ namespace fheq::quant {
 namespace {
 // Longest chain of elementwise ops fused into one TLU (real networks: a handful).
 constexpr size_t kMaxFusedSteps = 256;
+// A table whose accumulator's worst case is wider than its budget covers the calibrated range widened by this
+// fraction of its span per side (inputs beyond it are clamped to the domain's edge).
+constexpr double kTableMargin = 0.25;
 }  // namespace
 
 bool QValue::is_affine() const {
@@ -83,19 +87,17 @@ bool broadcast_to_sample(const FloatTensor& c, const Shape& sample, std::vector<
   return true;
 }
 
-Lowering::Lowering(const graph::Graph& graph, const FloatTensor& calibration, const PtqConfig& config)
-    : graph_(graph), calibration_(calibration), config_(config) {
-  const NBits& b = config.n_bits;
+Lowering::Lowering(const graph::Graph& graph, const FloatTensor& calibration, const PtqOptions& options)
+    : graph_(graph), calibration_(calibration), options_(options) {
+  const NBits& b = options.n_bits;
   FHEQ_REQUIRE(b.inputs >= 1 && b.inputs <= 16, "n_bits inputs = ", b.inputs, ": expected 1..16");
   FHEQ_REQUIRE(b.weights >= 2 && b.weights <= 16, "n_bits weights = ", b.weights, ": expected 2..16");
   FHEQ_REQUIRE(b.activations >= 1 && b.activations <= 16, "n_bits activations = ", b.activations, ": expected 1..16");
   FHEQ_REQUIRE(b.outputs >= 0 && b.outputs <= 30, "n_bits outputs = ", b.outputs, ": expected 0 (exact) or 1..30");
-  FHEQ_REQUIRE(config.rounding_bits >= 0 && config.rounding_bits <= 30, "rounding_bits = ", config.rounding_bits,
+  FHEQ_REQUIRE(options.rounding_bits >= 0 && options.rounding_bits <= 30, "rounding_bits = ", options.rounding_bits,
                ": expected 0 (exact) or 1..30");
-  FHEQ_REQUIRE(config.max_table_bits >= 2 && config.max_table_bits <= 24, "max_table_bits = ", config.max_table_bits,
+  FHEQ_REQUIRE(options.max_table_bits >= 2 && options.max_table_bits <= 24, "max_table_bits = ", options.max_table_bits,
                ": expected 2..24");
-  FHEQ_REQUIRE(config.table_margin >= 0.0 && config.table_margin <= 16.0, "table_margin = ", config.table_margin,
-               ": expected 0..16");
 }
 
 [[noreturn]] void Lowering::unsupported(const graph::Node& node, const std::string& why) const {
@@ -133,7 +135,7 @@ ValueId Lowering::append(IntOp op) {
 }
 
 int Lowering::table_budget() const {
-  return config_.rounding_bits > 0 ? std::min(config_.rounding_bits, config_.max_table_bits) : config_.max_table_bits;
+  return options_.rounding_bits > 0 ? std::min(options_.rounding_bits, options_.max_table_bits) : options_.max_table_bits;
 }
 
 std::vector<double> Lowering::calibration_floats(const QValue& value) const {
@@ -162,7 +164,7 @@ ValueId Lowering::build_tlu(const QValue& value, const std::string& name, int bu
     if (bits_for_range(worst) <= budget_bits) {
       domain[g] = worst;
     } else {
-      const auto margin = static_cast<int64_t>(std::ceil(config_.table_margin * static_cast<double>(seen[g].span())));
+      const auto margin = static_cast<int64_t>(std::ceil(kTableMargin * static_cast<double>(seen[g].span())));
       domain[g] = IntRange{std::max(worst.min, seen[g].min - margin), std::min(worst.max, seen[g].max + margin)};
     }
     shift = std::max<int64_t>(shift, bits_for_range(domain[g]) - budget_bits);
@@ -226,13 +228,13 @@ QValue Lowering::requantize(const QValue& value, const std::string& name) {
     out.element_group.assign(static_cast<size_t>(net_.graph.elements(id)), 0);
     return out;
   }
-  Calibrator calibrator(config_.calibration);
+  Calibrator calibrator(options_.calibration);
   calibrator.observe(calibration_floats(value));
-  const QuantParams params = calibrator.params(config_.n_bits.activations, QuantOptions{});
+  const QuantParams params = calibrator.params(options_.n_bits.activations, QuantOptions{});
   const ValueId id = build_tlu(value, name, table_budget(), [&](size_t, double x, int64_t) {
     return quantize_value(x, params) - params.zero_point;
   });
-  net_.grids.push_back({"activation", name, false, "calibrated, " + std::to_string(config_.n_bits.activations) + "-bit"});
+  net_.grids.push_back({"activation", name, false, "calibrated, " + std::to_string(options_.n_bits.activations) + "-bit"});
   QValue out;
   out.id = id;
   out.groups = {AffineGroup{params.scale, 0.0, {}}};
@@ -292,10 +294,10 @@ InputQuantizer Lowering::input_quantizer(const std::string& input_name, const Sh
     net_.grids.push_back({"input", input_name, true, grid_text(params.scale, params.qmin, params.qmax, model->name)});
     return InputQuantizer{params, sample};
   }
-  Calibrator input_calibrator(config_.calibration);
+  Calibrator input_calibrator(options_.calibration);
   input_calibrator.observe(calibration_.data);
-  net_.grids.push_back({"input", input_name, false, "calibrated, " + std::to_string(config_.n_bits.inputs) + "-bit"});
-  return InputQuantizer{input_calibrator.params(config_.n_bits.inputs, QuantOptions{}), sample};
+  net_.grids.push_back({"input", input_name, false, "calibrated, " + std::to_string(options_.n_bits.inputs) + "-bit"});
+  return InputQuantizer{input_calibrator.params(options_.n_bits.inputs, QuantOptions{}), sample};
 }
 
 void Lowering::lower_elementwise(const graph::Node& node) {
@@ -411,10 +413,10 @@ QuantizedNetwork Lowering::run() {
   FHEQ_REQUIRE(outputs.size() == 1, graph_.source, ": the model has ", outputs.size(),
                " outputs; post-training quantization supports exactly one");
   QValue out = qvalues_.at(outputs[0]);
-  if (config_.n_bits.outputs > 0) {
+  if (options_.n_bits.outputs > 0) {
     // Keep the n most significant bits of the output accumulator: the table is the identity on the
     // rounded index t, and t stands for t·2^k, so each group's scale grows by 2^k and its offset shrinks.
-    const ValueId id = build_tlu(out, outputs[0] + "/rounded", config_.n_bits.outputs,
+    const ValueId id = build_tlu(out, outputs[0] + "/rounded", options_.n_bits.outputs,
                                  [](size_t, double, int64_t t) { return t; });
     const double factor = std::ldexp(1.0, static_cast<int>(std::get<TluOp>(net_.graph.ops.back()).rounding_shift));
     for (AffineGroup& g : out.groups) {
@@ -429,8 +431,14 @@ QuantizedNetwork Lowering::run() {
   return std::move(net_);
 }
 
-QuantizedNetwork quantize_graph(const graph::Graph& graph, const FloatTensor& calibration, const PtqConfig& config) {
-  return Lowering(graph, calibration, config).run();
+QuantizedNetwork quantize_graph(const graph::Graph& graph, const FloatTensor& calibration, const PtqOptions& options) {
+  FHEQ_REQUIRE(options.calib_size >= 0, "calib_size = ", options.calib_size, ": expected ≥ 0 (0 = all)");
+  FHEQ_REQUIRE(calibration.rank() >= 1 && calibration.dim(0) > 0, "calibration data is empty");
+  const int64_t n = calibration.dim(0);
+  const int64_t used = options.calib_size == 0 ? n : std::min(n, options.calib_size);
+  if (used == n) return Lowering(graph, calibration, options).run();
+  const FloatTensor head = slice_batch(calibration, 0, used);
+  return Lowering(graph, head, options).run();
 }
 
 }  // namespace fheq::quant

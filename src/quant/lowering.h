@@ -36,7 +36,7 @@ bool broadcast_to_sample(const FloatTensor& c, const Shape& sample, std::vector<
 
 class Lowering {
  public:
-  Lowering(const graph::Graph& graph, const FloatTensor& calibration, const PtqConfig& config);
+  Lowering(const graph::Graph& graph, const FloatTensor& calibration, const PtqOptions& options);
   QuantizedNetwork run();
 
  private:
@@ -108,7 +108,7 @@ class Lowering {
 
   const graph::Graph& graph_;
   const FloatTensor& calibration_;
-  PtqConfig config_;
+  PtqOptions options_;
   QuantizedNetwork net_;
   std::map<std::string, QValue> qvalues_;
   std::vector<IntTensor> calib_;   // per ValueId: its integers on the calibration batch

@@ -85,19 +85,19 @@ bool Lowering::quantize_weights(const graph::Node& node, const std::string& weig
   const QuantOptions symmetric{.is_signed = true, .is_symmetric = true, .is_narrow = true};
   CalibrationOptions weight_calibration;
   weight_calibration.method =
-      config_.calibration.method == CalibrationMethod::kMse ? CalibrationMethod::kMse : CalibrationMethod::kMinMax;
+      options_.calibration.method == CalibrationMethod::kMse ? CalibrationMethod::kMse : CalibrationMethod::kMinMax;
   auto params_of = [&](const double* begin, size_t count) {
     Calibrator calibrator(weight_calibration);
     calibrator.observe(begin, count);
-    return calibrator.params(config_.n_bits.weights, symmetric);
+    return calibrator.params(options_.n_bits.weights, symmetric);
   };
   q.resize(w.size());
   scales.assign(static_cast<size_t>(rows), 0.0);
   QuantParams shared;
-  if (!config_.per_channel) shared = params_of(w.data(), w.size());
+  if (!options_.per_channel) shared = params_of(w.data(), w.size());
   for (int64_t r = 0; r < rows; ++r) {
     const size_t begin = static_cast<size_t>(r * cols);
-    const QuantParams p = config_.per_channel ? params_of(w.data() + begin, static_cast<size_t>(cols)) : shared;
+    const QuantParams p = options_.per_channel ? params_of(w.data() + begin, static_cast<size_t>(cols)) : shared;
     FHEQ_CHECK(p.zero_point == 0 && p.scale > 0.0, "weight quantizer must be symmetric, got Z = ", p.zero_point);
     scales[static_cast<size_t>(r)] = p.scale;
     for (int64_t c = 0; c < cols; ++c) q[begin + static_cast<size_t>(c)] = quantize_value(w[begin + static_cast<size_t>(c)], p);
@@ -105,8 +105,8 @@ bool Lowering::quantize_weights(const graph::Node& node, const std::string& weig
   net_.grids.push_back({"weights", node.name, false,
                         grid != graph_.grid_scales.end()
                             ? "re-quantized: no single grid scale per output row (per-input-channel scales?)"
-                            : "calibrated, " + std::to_string(config_.n_bits.weights) + "-bit " +
-                                  (config_.per_channel ? "per-channel" : "per-tensor")});
+                            : "calibrated, " + std::to_string(options_.n_bits.weights) + "-bit " +
+                                  (options_.per_channel ? "per-channel" : "per-tensor")});
   return false;
 }
 

@@ -149,9 +149,9 @@ void Lowering::lower_add_encrypted(const graph::Node& node, int64_t sign) {
   std::vector<double> fa = calibration_floats(a);
   const std::vector<double> fb = calibration_floats(b);
   for (size_t i = 0; i < fa.size(); ++i) fa[i] += static_cast<double>(sign) * fb[i];
-  Calibrator calibrator(config_.calibration);
+  Calibrator calibrator(options_.calibration);
   calibrator.observe(fa);
-  const double scale = calibrator.params(config_.n_bits.activations, QuantOptions{}).scale;
+  const double scale = calibrator.params(options_.n_bits.activations, QuantOptions{}).scale;
   auto to_common_scale = [scale](size_t, double v, int64_t) { return static_cast<int64_t>(round_half_to_even(v / scale)); };
   const ValueId lhs = build_tlu(a, node.inputs[0] + "/rescaled", table_budget(), to_common_scale);
   const ValueId rhs = build_tlu(b, node.inputs[1] + "/rescaled", table_budget(), to_common_scale);

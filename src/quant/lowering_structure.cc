@@ -206,7 +206,7 @@ QValue Lowering::product_codes(const graph::Node& node, const std::string& input
   // wider, x+y ≈ x−y and the difference of their rounded squares would cancel.
   const QValue& v = encrypted(node, input);
   const bool usable = v.is_affine() && v.uniform_scale() && v.uniform_offset() && v.groups[0].offset == 0.0 &&
-                      bits_for_range(worst_[static_cast<size_t>(v.id)]) <= config_.n_bits.activations;
+                      bits_for_range(worst_[static_cast<size_t>(v.id)]) <= options_.n_bits.activations;
   return usable ? v : requantize(v, input + "/requant");
 }
 
@@ -221,7 +221,7 @@ QValue Lowering::multiply(const QValue& a, const QValue& b, const std::string& b
   // an error below one output code, as a requantization would make. m = 0 (narrow operands) is exact.
   const IntRange ra = worst_[static_cast<size_t>(a.id)], rb = worst_[static_cast<size_t>(b.id)];
   const int64_t largest = std::max(std::abs(ra.min), std::abs(ra.max)) * std::max(std::abs(rb.min), std::abs(rb.max));
-  const int drop = std::max(0, bits_for_range(IntRange{-largest, largest}) - (config_.n_bits.activations + 1));
+  const int drop = std::max(0, bits_for_range(IntRange{-largest, largest}) - (options_.n_bits.activations + 1));
   const double divisor = std::ldexp(4.0, drop);
   auto quarter_square = [divisor](size_t, double t, int64_t) { return static_cast<int64_t>(std::floor(t * t / divisor)); };
   auto as_codes = [&](ValueId id) {

@@ -13,18 +13,7 @@
 namespace fheq {
 
 QuantizedModel quantize(const FloatModel& model, const FloatTensor& calibration_data, const PtqOptions& options) {
-  FHEQ_REQUIRE(options.calib_size >= 0, "calib_size = ", options.calib_size, ": expected ≥ 0 (0 = all)");
-  FHEQ_REQUIRE(calibration_data.rank() >= 1 && calibration_data.dim(0) > 0, "calibration data is empty");
-  quant::PtqConfig config;
-  config.n_bits = options.n_bits;
-  config.calibration.method = options.calibration;
-  config.per_channel = options.per_channel;
-  config.rounding_bits = options.rounding_bits;
-  config.max_table_bits = options.max_table_bits;
-  const int64_t n = calibration_data.dim(0);
-  const int64_t used = options.calib_size == 0 ? n : std::min(n, options.calib_size);
-  FloatTensor calibration = used == n ? calibration_data : slice_batch(calibration_data, 0, used);
-  auto network = std::make_shared<quant::QuantizedNetwork>(quant::quantize_graph(model.graph(), calibration, config));
+  auto network = std::make_shared<quant::QuantizedNetwork>(quant::quantize_graph(model.graph(), calibration_data, options));
   return QuantizedModel(std::move(network), options);
 }
 
@@ -49,7 +38,7 @@ QuantReport QuantizedModel::report() const {
   const quant::BitWidthReport bits = quant::analyse_bit_widths(network_->graph, network_->input_range, network_->observed);
   QuantReport r;
   r.n_bits = options_.n_bits;
-  r.calibration = to_string(options_.calibration);
+  r.calibration = to_string(options_.calibration.method);
   r.per_channel = options_.per_channel;
   r.calibration_samples = network_->calibration_samples;
   r.grids = network_->grids;

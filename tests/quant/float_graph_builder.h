@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fheq/quantized_model.h"
 #include "fheq/tensor.h"
 #include "graph/graph.h"
 #include "graph/simplify/passes.h"
@@ -95,6 +96,15 @@ inline FloatTensor random_batch(const Shape& sample, int64_t n, std::mt19937_64&
   std::uniform_real_distribution<double> u(lo, hi);
   for (double& v : x.data) v = u(rng);
   return x;
+}
+
+// PtqOptions for the quantizer tests: per-tensor weights (the public default is per-channel; tests that want it
+// say so) and every calibration row they pass.
+inline PtqOptions test_ptq_options() {
+  PtqOptions options;
+  options.per_channel = false;
+  options.calib_size = 0;
+  return options;
 }
 
 }  // namespace fheq::quant::testing

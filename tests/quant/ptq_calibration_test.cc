@@ -63,8 +63,10 @@ FloatTensor predict(const QuantizedNetwork& net, const FloatTensor& x) {
   return dequantize_output(net.output, run_integer_graph(net.graph, quantize_input(net.input, x)));
 }
 
-PtqConfig config_for(CalibrationMethod method) {
-  PtqConfig config;
+PtqOptions config_for(CalibrationMethod method) {
+  PtqOptions config;
+  config.per_channel = false;
+  config.calib_size = 0;               // every row: the percentiles below are computed on all of them
   config.calibration.method = method;  // default percentiles 0.01 / 99.99
   config.max_table_bits = 20;          // no rounding before the tables: outputs are exact up to codes
   return config;

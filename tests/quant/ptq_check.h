@@ -39,7 +39,7 @@ inline FloatTensor float_reference(const graph::Graph& g, const FloatTensor& x) 
 
 inline void expect_close_to_float(const graph::Graph& g, const Shape& sample, std::mt19937_64& rng, bool per_channel = false,
                            double lo = -1.0, double hi = 1.0) {
-  PtqConfig config;
+  PtqOptions config = test_ptq_options();
   config.per_channel = per_channel;
   // The test inputs are part of the calibration batch. This test measures the error of quantizing each
   // op inside its calibrated range; a fresh test batch sometimes reaches past the calibrated maximum

@@ -52,7 +52,7 @@ TEST(PtqModel, FashionMlpSigmoidAt8And4Bits) {
   PtqOptions four;
   four.n_bits = NBits::all(4);
   four.per_channel = true;
-  four.calibration = CalibrationMethod::kMse;
+  four.calibration.method = CalibrationMethod::kMse;
   const double acc4 = evaluate_quantized(quantize(model, train.x, four), test);
   std::cout << "fmnist_mlp_sigmoid (3000 test images): float " << float_accuracy << ", 8-bit " << acc8 << ", 4-bit " << acc4 << "\n";
   // Targets on the full test set are 0.1 / 2 points (docs/BENCHMARKS.md); on 3000 images allow sampling slack.

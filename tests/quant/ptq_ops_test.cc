@@ -36,7 +36,7 @@ TEST(PtqOps, GemmSigmoidGemmFusesOneTable) {
   const std::string h = b.node("Sigmoid", {b.linear("x", 10, 8, rng)}, Shape{8});
   graph::Graph g = b.finish(b.linear(h, 8, 4, rng));
   expect_close_to_float(g, Shape{10}, rng);
-  const QuantizedNetwork net = quantize_graph(g, random_batch(Shape{10}, 100, rng, -1, 1), PtqConfig{});
+  const QuantizedNetwork net = quantize_graph(g, random_batch(Shape{10}, 100, rng, -1, 1), testing::test_ptq_options());
   ASSERT_EQ(net.graph.ops.size(), 3u);  // Dense, TLU (rescale + bias + sigmoid + requantize), Dense
   EXPECT_TRUE(std::holds_alternative<DenseOp>(net.graph.ops[0]));
   EXPECT_TRUE(std::holds_alternative<TluOp>(net.graph.ops[1]));
@@ -156,7 +156,7 @@ TEST(PtqOps, MaxPoolAsReluChain) {
   graph::Graph g = b.finish(b.linear(f, 27, 4, rng));
   expect_close_to_float(g, Shape{2, 6, 6}, rng);
   // 8 relu TLUs per pooled element (9 taps) plus the tanh TLU on the conv output.
-  const QuantizedNetwork net = quantize_graph(g, random_batch(Shape{2, 6, 6}, 50, rng, -1, 1), PtqConfig{});
+  const QuantizedNetwork net = quantize_graph(g, random_batch(Shape{2, 6, 6}, 50, rng, -1, 1), testing::test_ptq_options());
   int64_t pbs = 0;
   for (const IntOp& op : net.graph.ops) pbs += op_pbs_count(net.graph, op);
   EXPECT_EQ(pbs, 3 * 6 * 6 + 8 * 3 * 3 * 3);
@@ -193,7 +193,7 @@ TEST(PtqOps, SoftmaxTailRunsOnTheClient) {
   const std::string s = b.node("Softmax", {b.linear(h, 8, 4, rng)}, Shape{4}, {{"axis", int64_t{-1}}});
   graph::Graph g = b.finish(s, /*client_tail=*/1);
   expect_close_to_float(g, Shape{8}, rng);
-  const QuantizedNetwork net = quantize_graph(g, random_batch(Shape{8}, 50, rng, -1, 1), PtqConfig{});
+  const QuantizedNetwork net = quantize_graph(g, random_batch(Shape{8}, 50, rng, -1, 1), testing::test_ptq_options());
   ASSERT_EQ(net.client_tail.size(), 1u);
   EXPECT_EQ(net.client_tail[0].op_type, "Softmax");
 }
@@ -203,7 +203,7 @@ TEST(PtqOps, UnsupportedOpNamesTheNode) {
   GraphBuilder b(Shape{2, 3, 3});
   graph::Graph g = b.finish(b.node("GlobalMaxPool", {"x"}, Shape{2, 1, 1}));  // not lowered by the quantizer
   try {
-    quantize_graph(g, random_batch(Shape{2, 3, 3}, 10, rng, -1, 1), PtqConfig{});
+    quantize_graph(g, random_batch(Shape{2, 3, 3}, 10, rng, -1, 1), testing::test_ptq_options());
     FAIL() << "expected fheq::Error";
   } catch (const Error& e) {
     const std::string what = e.what();
@@ -218,7 +218,7 @@ TEST(PtqOps, RoundingBitsBoundTheTablePrecision) {
   GraphBuilder b(Shape{32});
   const std::string h = b.node("Sigmoid", {b.linear("x", 32, 16, rng)}, Shape{16});
   graph::Graph g = b.finish(b.linear(h, 16, 4, rng));
-  PtqConfig config;
+  PtqOptions config = testing::test_ptq_options();
   config.rounding_bits = 6;
   const QuantizedNetwork net = quantize_graph(g, random_batch(Shape{32}, 300, rng, -1, 1), config);
   for (const IntOp& op : net.graph.ops)

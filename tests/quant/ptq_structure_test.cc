@@ -22,7 +22,7 @@ int count_kind(const QuantizedNetwork& net, const std::string& kind) {
 }
 
 QuantizedNetwork quantize(const graph::Graph& g, const Shape& sample, std::mt19937_64& rng) {
-  return quantize_graph(g, random_batch(sample, 200, rng, -1, 1), PtqConfig{});
+  return quantize_graph(g, random_batch(sample, 200, rng, -1, 1), testing::test_ptq_options());
 }
 
 TEST(PtqStructure, TransposeChannelsLastThenFlatten) {

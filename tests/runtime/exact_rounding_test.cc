@@ -150,7 +150,7 @@ TEST(ExactRounding, ExecuteEqualsClearWithSelected128BitParameters) {
   compiler::CircuitOptions options;
   options.rounding_bits = 2;
   options.rounding_mode = quant::RoundingMode::kExact;
-  options.output_decoding = compiler::CircuitOptions::OutputDecoding::kRequireExact;
+  options.output_decoding = FheOutputDecoding::kRequireExact;
   const compiler::FheCircuit c = compiler::compile_circuit(quantized.network(), options);
   ASSERT_FALSE(c.params.is_toy());
   ASSERT_TRUE(c.output.exact);

@@ -52,7 +52,7 @@ graph::Graph structure_graph(std::mt19937_64& rng) {
 void expect_encrypted_equals_simulate_and_clear(const graph::Graph& g, const Shape& sample, uint64_t seed,
                                                 std::mt19937_64& rng, const std::vector<std::string>& kinds) {
   const FloatTensor calibration = quant::testing::random_batch(sample, 300, rng, -1, 1);
-  quant::PtqConfig ptq;
+  PtqOptions ptq = quant::testing::test_ptq_options();
   ptq.n_bits = NBits{4, 3, 4, 0};
   const quant::QuantizedNetwork net = quant::quantize_graph(g, calibration, ptq);
   for (const std::string& kind : kinds) {

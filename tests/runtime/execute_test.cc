@@ -189,7 +189,7 @@ TEST(Execute, ResidualBlockFromAFloatGraphEqualsClear) {
   const std::string r = b.node("Relu", {b.node("Add", {a, c}, Shape{12})}, Shape{12});
   const graph::Graph g = b.finish(b.linear(r, 12, 4, rng));
   const FloatTensor calibration = quant::testing::random_batch(Shape{16}, 300, rng, -1, 1);
-  quant::PtqConfig ptq;
+  PtqOptions ptq = quant::testing::test_ptq_options();
   ptq.n_bits = NBits{4, 4, 4, 0};
   const quant::QuantizedNetwork net = quant::quantize_graph(g, calibration, ptq);
   int64_t encrypted_adds = 0;

@@ -28,7 +28,7 @@ void expect_execute_equals_clear(const std::string& name, int rounding_bits, boo
   compiler::CircuitOptions options;
   options.rounding_bits = rounding_bits;
   options.rounding_mode = quant::RoundingMode::kExact;
-  options.output_decoding = compiler::CircuitOptions::OutputDecoding::kRequireExact;
+  options.output_decoding = FheOutputDecoding::kRequireExact;
   if (toy) options.fixed_params = tfhe::params_toy(8);
   compiler::FheCircuit circuit = compiler::compile_circuit(q.network(), options);
   if (toy) {

@@ -64,7 +64,7 @@ void run_demo() {
     for (const Config& c : configs) {
       PtqOptions options;
       options.n_bits = NBits::all(bits);
-      options.calibration = c.method;
+      options.calibration.method = c.method;
       options.per_channel = c.per_channel;
       const QuantizedModel q = quantize(model, train.x, options);
       const double accuracy = evaluate_quantized(q, test);

@@ -121,7 +121,7 @@ void run_eval(const EvalArgs& a) {
   if (a.bits_weights) options.n_bits.weights = a.bits_weights;
   if (a.bits_activations) options.n_bits.activations = a.bits_activations;
   options.n_bits.outputs = a.bits_outputs;
-  options.calibration = parse_calibration_method(a.calibration);
+  options.calibration.method = parse_calibration_method(a.calibration);
   options.per_channel = a.per_channel;
   options.calib_size = a.calib_size;
   options.rounding_bits = a.rounding_bits;
@@ -203,6 +203,11 @@ void run_eval(const EvalArgs& a) {
   std::printf("quantization:       n_bits %d/%d/%d (inputs/weights/activations), %s calibration, %s weights\n",
               options.n_bits.inputs, options.n_bits.weights, options.n_bits.activations, a.calibration.c_str(),
               a.per_channel ? "per-channel" : "per-tensor");
+  // The line above is the quantized baseline; with bit allocation the FHE circuit may use other weights.
+  for (const CompileAllocationRow& row : fhe.report.allocation)
+    if (row.chosen)
+      std::printf("FHE weights:        %d-bit %s (bit allocation; the quantized baseline above is the reference)\n",
+                  row.weight_bits, row.per_channel ? "per-channel" : "per-tensor");
   size_t from_model = 0;
   for (const QuantGridReport& g : report.grids) from_model += g.from_model ? 1 : 0;
   if (from_model > 0) {

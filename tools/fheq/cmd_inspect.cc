@@ -48,7 +48,7 @@ void run_inspect(const InspectArgs& a) {
   }
   PtqOptions options;
   options.n_bits = NBits::all(a.n_bits);
-  options.calibration = parse_calibration_method(a.calibration);
+  options.calibration.method = parse_calibration_method(a.calibration);
   options.per_channel = a.per_channel;
   options.calib_size = a.calib_size;
   options.rounding_bits = a.rounding_bits;

@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "fheq/rounding_mode.h"
 #include "quant/ops/op_support.h"
 
 namespace fheq::quant {
@@ -19,12 +20,8 @@ struct LookupTable {
   int64_t input_max() const { return input_min + static_cast<int64_t>(values.size()) - 1; }
 };
 
-// How the accumulator is reduced to its most significant bits before the lookup (docs/PTQ.md §4).
-enum class RoundingMode : int32_t {
-  kExact = 0,        // t = ⌊(acc + 2^(k−1)) / 2^k⌋: round half up (toward +∞), bit-exact
-  kApproximate = 1,  // FHE's free rounding by the PBS modulus switch; off by one sometimes. Not available in
-                     // the clear executor unless a hook is given (the simulate mode supplies one).
-};
+// How the accumulator is reduced to its most significant bits before the lookup: the public type.
+using RoundingMode = FheRoundingMode;
 
 // Exact rounding of acc to its bits above k: ⌊(acc + 2^(k−1)) / 2^k⌋ = round(acc / 2^k) with ties
 // toward +∞ (round half up), for negative acc too (C++20 >> on signed values is an arithmetic shift,
