@@ -82,6 +82,7 @@ struct ImportOptions {
   bool fold_batch_norm = true;     // BatchNormalization into the preceding Conv / Gemm
   bool remove_identities = true;   // Identity, Dropout (inference)
   bool fuse_activations = true;    // torch's Gelu / Softsign op chains back into one op
+  bool pool_before_relu = true;    // Relu → MaxPool becomes MaxPool → Relu (exact; fewer activations)
 };
 
 // Supported ONNX operator types (default domain), sorted; for docs and error messages.

@@ -2,7 +2,8 @@
 //   AveragePool: y = (1/k)·Σ x = (s/k)·(Σ q − k·o): an integer SumPool2d, its 1/k and k·o folded into
 //     the representation (so into the next TLU or the next linear layer's rescale).
 //   MaxPool: max over the window as a chain m ← m + relu(tap − m) (one TLU per tap after the first), on
-//     codes of one positive scale per channel, where max commutes with dequantization.
+//     integers of one positive scale per channel (codes, or a convolution's accumulator), where max commutes
+//     with dequantization.
 //   Add/Sub of two encrypted tensors: both operands are requantized by TLUs to one common scale S (that of
 //     the sum, calibrated), then added as integers.
 #include <cmath>
@@ -85,9 +86,10 @@ void Lowering::lower_max_pool(const graph::Node& node) {
   // ceil_mode windows may reach past the input: those taps read the pad value, below every real element.
   const Window2d window = pool_window(node, in, out, false);
   const int64_t channels = in[0];
-  // Max commutes with x = s·(q − o) only for s > 0; the differences must fit a table without rounding.
-  bool usable = x_in.is_affine() && x_in.per_channel_groups(channels) &&
-                bits_for_range(worst_[static_cast<size_t>(x_in.id)]) + 1 <= table_budget();
+  // Max commutes with x = s·(q − o) only for s > 0. A wide input (a convolution's accumulator, when the
+  // import moved the ReLU after the pool) is pooled as it is: the difference tables then round like any other
+  // table, which costs less accuracy than requantizing every element before the pool costs PBS.
+  bool usable = x_in.is_affine() && x_in.per_channel_groups(channels);
   for (const AffineGroup& g : x_in.groups) usable = usable && g.scale > 0.0;
   const QValue x = usable ? x_in : requantize(x_in, node.inputs[0] + "/requant");
   const int64_t pad_value = worst_[static_cast<size_t>(x.id)].min;  // never above a real element

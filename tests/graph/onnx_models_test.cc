@@ -85,6 +85,31 @@ TEST(OnnxImport, ZeroPadsFoldIntoTheWindowOpThatReadsThem) {
   }
 }
 
+// F.max_pool2d(F.relu(conv(x)), 2) imports as MaxPool → Relu: max commutes with ReLU, so the outputs are
+// bit-identical to the graph imported without the swap, and each Relu reads a MaxPool that reads a Conv.
+TEST(OnnxImport, ReluMovesAfterTheMaxPoolThatAloneReadsIt) {
+  ImportOptions keep_order;
+  keep_order.pool_before_relu = false;
+  const Graph swapped = load_onnx(test_model_path("small_cnn.onnx"));
+  const Graph as_written = load_onnx(test_model_path("small_cnn.onnx"), keep_order);
+  int relus = 0;
+  for (const Node& n : swapped.nodes) {
+    if (n.op_type != "Relu") continue;
+    ++relus;
+    const Node* pool = swapped.producer(n.inputs[0]);
+    ASSERT_NE(pool, nullptr);
+    EXPECT_EQ(pool->op_type, "MaxPool");
+    EXPECT_EQ(swapped.producer(pool->inputs[0])->op_type, "Conv");
+  }
+  EXPECT_EQ(relus, 2);
+  for (const Node& n : as_written.nodes)
+    if (n.op_type == "MaxPool") {
+      EXPECT_EQ(as_written.producer(n.inputs[0])->op_type, "Relu");
+    }
+  const FloatTensor input = read_npy(test_model_path("small_cnn.input.npy"));
+  EXPECT_EQ(run_graph(swapped, input).data, run_graph(as_written, input).data);
+}
+
 // torch's x.view(x.size(0), -1) chain must fold away: no shape computation is left for the
 // encrypted pipeline, and the Reshape copies the batch dim (0) instead of fixing it.
 TEST(OnnxImport, ShapeChainFoldsToBatchIndependentReshape) {

@@ -100,5 +100,21 @@ TEST(ExecuteStructure, ProductOfTwoEncryptedMatricesEqualsSimulateAndClear) {
   expect_encrypted_equals_simulate_and_clear(g, Shape{8}, seed, rng, {"Expand", "ReduceSum"});
 }
 
+// Conv → MaxPool → Relu (how the import writes F.max_pool2d(F.relu(conv(x)), 2)): the max chain runs on the
+// convolution's accumulators, its difference tables rounded like any other table.
+TEST(ExecuteStructure, MaxPoolOfConvolutionAccumulatorsEqualsSimulateAndClear) {
+  const uint64_t seed = test_seed("ExecuteStructure.MaxPoolOfConvolutionAccumulatorsEqualsSimulateAndClear");
+  std::mt19937_64 rng(seed);
+  quant::testing::GraphBuilder b(Shape{1, 6, 6});
+  const std::string conv = b.node("Conv", {"x", b.constant("conv_w", Shape{2, 1, 3, 3}, rng, 0.5), b.constant("conv_b", Shape{2}, rng, 0.1)},
+                                  Shape{2, 4, 4}, {{"kernel_shape", std::vector<int64_t>{3, 3}}});
+  const std::string pool = b.node("MaxPool", {conv}, Shape{2, 2, 2},
+                                  {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}});
+  const std::string relu = b.node("Relu", {pool}, Shape{2, 2, 2});
+  const std::string flat = b.node("Flatten", {relu}, Shape{8}, {{"axis", int64_t{1}}});
+  const graph::Graph g = b.finish(b.linear(flat, 8, 3, rng));
+  expect_encrypted_equals_simulate_and_clear(g, Shape{1, 6, 6}, seed, rng, {"WindowTap", "Conv2d"});
+}
+
 }  // namespace
 }  // namespace fheq::runtime

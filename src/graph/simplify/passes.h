@@ -42,6 +42,11 @@ void canonicalize_quantizers(Graph& graph);
 // function of one tensor instead of a product of two.
 void fuse_exported_patterns(Graph& graph);
 
+// A Relu read only by a MaxPool (and not a graph output) moves after it: max commutes with a non-decreasing
+// function, so the result is bit-identical and the activation runs on the pooled tensor (a quarter of the table
+// lookups behind a 2×2 pool). Needs graph.value_shapes to be recomputed afterwards (infer_shapes).
+void pool_before_relu(Graph& graph);
+
 // Softmax / LogSoftmax are accepted only as final ops (their outputs are graph outputs and feed
 // nothing else); they are moved to the end of `nodes` and counted in graph.client_side_tail.
 void mark_client_side_tail(Graph& graph);
