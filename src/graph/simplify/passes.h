@@ -44,7 +44,7 @@ void fuse_exported_patterns(Graph& graph);
 
 // A Relu read only by a MaxPool (and not a graph output) moves after it: max commutes with a non-decreasing
 // function, so the result is bit-identical and the activation runs on the pooled tensor (a quarter of the table
-// lookups behind a 2×2 pool). Needs graph.value_shapes to be recomputed afterwards (infer_shapes).
+// lookups behind a 2×2 pool). Keeps graph.value_shapes up to date.
 void pool_before_relu(Graph& graph);
 
 // Softmax / LogSoftmax are accepted only as final ops (their outputs are graph outputs and feed

@@ -47,7 +47,9 @@ void pool_before_relu(Graph& graph) {
     // The pool moves up to the ReLU's place (its input is defined there), the ReLU down to the pool's.
     graph.nodes[i] = pool;
     graph.nodes[static_cast<size_t>(j)] = relu;
-    graph.value_shapes.erase(between);  // infer_shapes recomputes it (the pooled shape)
+    // `between` now holds the pooled tensor: the ReLU keeps shapes, so it has the shape the pool's output had.
+    if (const auto shape = graph.value_shapes.find(pooled); shape != graph.value_shapes.end())
+      graph.value_shapes[between] = shape->second;
   }
 }
 
