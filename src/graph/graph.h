@@ -82,7 +82,8 @@ struct ImportOptions {
   bool fold_batch_norm = true;     // BatchNormalization into the preceding Conv / Gemm
   bool remove_identities = true;   // Identity, Dropout (inference)
   bool fuse_activations = true;    // torch's Gelu / Softsign op chains back into one op
-  bool pool_before_relu = true;    // Relu → MaxPool becomes MaxPool → Relu (exact; fewer activations)
+  bool pool_before_activation = true;  // Relu (or another non-decreasing activation) → MaxPool becomes
+                                       // MaxPool → Relu: same outputs, fewer activations
 };
 
 // Supported ONNX operator types (default domain), sorted; for docs and error messages.

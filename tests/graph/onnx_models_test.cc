@@ -89,7 +89,7 @@ TEST(OnnxImport, ZeroPadsFoldIntoTheWindowOpThatReadsThem) {
 // bit-identical to the graph imported without the swap, and each Relu reads a MaxPool that reads a Conv.
 TEST(OnnxImport, ReluMovesAfterTheMaxPoolThatAloneReadsIt) {
   ImportOptions keep_order;
-  keep_order.pool_before_relu = false;
+  keep_order.pool_before_activation = false;
   const Graph swapped = load_onnx(test_model_path("small_cnn.onnx"));
   const Graph as_written = load_onnx(test_model_path("small_cnn.onnx"), keep_order);
   int relus = 0;

@@ -224,7 +224,7 @@ void simplify_graph(Graph& graph, const ImportOptions& options) {
   if (options.fold_constants) simplify::canonicalize_quantizers(graph);
   if (options.fuse_activations) simplify::fuse_exported_patterns(graph);
   if (options.fold_batch_norm) simplify::fold_batch_norm(graph);
-  if (options.pool_before_relu) simplify::pool_before_relu(graph);
+  if (options.pool_before_activation) simplify::pool_before_activation(graph);
   simplify::mark_client_side_tail(graph);
   // The rules ask for constant operands, which only folding can produce from torch's exports;
   // without folding (a debugging aid) the graph is left as imported.

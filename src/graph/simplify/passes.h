@@ -42,10 +42,12 @@ void canonicalize_quantizers(Graph& graph);
 // function of one tensor instead of a product of two.
 void fuse_exported_patterns(Graph& graph);
 
-// A Relu read only by a MaxPool (and not a graph output) moves after it: max commutes with a non-decreasing
-// function, so the result is bit-identical and the activation runs on the pooled tensor (a quarter of the table
-// lookups behind a 2×2 pool). Keeps graph.value_shapes up to date.
-void pool_before_relu(Graph& graph);
+// A non-decreasing activation (Relu, LeakyRelu with alpha ≥ 0, Sigmoid, Tanh, Softplus, Softsign, Elu, Celu, Selu,
+// HardSigmoid, Clip with constant bounds) read only by a MaxPool (and not a graph output) moves after it: max
+// commutes with a non-decreasing function (bit for bit for the piecewise-linear ones, up to last-place rounding
+// for the others), and the activation runs on the pooled tensor (a quarter of the table lookups behind a 2×2
+// pool). Keeps graph.value_shapes up to date.
+void pool_before_activation(Graph& graph);
 
 // Softmax / LogSoftmax are accepted only as final ops (their outputs are graph outputs and feed
 // nothing else); they are moved to the end of `nodes` and counted in graph.client_side_tail.
