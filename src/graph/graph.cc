@@ -63,6 +63,14 @@ const Node* Graph::producer(const std::string& value) const {
   return index < 0 ? nullptr : &nodes[static_cast<size_t>(index)];
 }
 
+bool Graph::is_input(const std::string& value) const {
+  return std::any_of(inputs.begin(), inputs.end(), [&](const ValueInfo& v) { return v.name == value; });
+}
+
+bool Graph::is_output(const std::string& value) const {
+  return std::any_of(outputs.begin(), outputs.end(), [&](const ValueInfo& v) { return v.name == value; });
+}
+
 int64_t Graph::producer_index(const std::string& value) const {
   if (value.empty()) return -1;
   for (size_t i = 0; i < nodes.size(); ++i) {

@@ -53,6 +53,8 @@ struct Graph {
   std::map<std::string, std::vector<double>> grid_scales;
 
   bool is_constant(const std::string& value) const { return constants.count(value) != 0; }
+  bool is_input(const std::string& value) const;   // one of `inputs`
+  bool is_output(const std::string& value) const;  // one of `outputs`
   const FloatTensor& constant(const std::string& value) const;  // throws fheq::Error if absent
   // The node producing `value`, or nullptr for graph inputs and constants.
   const Node* producer(const std::string& value) const;

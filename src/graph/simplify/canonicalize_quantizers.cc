@@ -111,7 +111,7 @@ Node from_qdq_pair(Graph& graph, const Node& dq, std::set<std::string>& chain, s
 }
 
 bool is_read(const std::vector<Node>& nodes, const Graph& graph, const std::string& value) {
-  if (std::any_of(graph.outputs.begin(), graph.outputs.end(), [&](const ValueInfo& v) { return v.name == value; }))
+  if (graph.is_output(value))
     return true;
   return std::any_of(nodes.begin(), nodes.end(), [&](const Node& n) {
     return std::find(n.inputs.begin(), n.inputs.end(), value) != n.inputs.end();

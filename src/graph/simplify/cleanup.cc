@@ -7,13 +7,6 @@
 namespace fheq::graph::simplify {
 namespace {
 
-bool is_graph_output(const Graph& graph, const std::string& value) {
-  return std::any_of(graph.outputs.begin(), graph.outputs.end(), [&](const ValueInfo& v) { return v.name == value; });
-}
-
-bool is_graph_input(const Graph& graph, const std::string& value) {
-  return std::any_of(graph.inputs.begin(), graph.inputs.end(), [&](const ValueInfo& v) { return v.name == value; });
-}
 
 }  // namespace
 
@@ -26,7 +19,7 @@ void remove_identities(Graph& graph) {
     Node node = pending[i];
     const bool dropout_mask_used =
         node.op_type == "Dropout" && node.outputs.size() > 1 && !node.outputs[1].empty() &&
-        (is_graph_output(graph, node.outputs[1]) ||
+        (graph.is_output(node.outputs[1]) ||
          std::any_of(pending.begin() + static_cast<std::ptrdiff_t>(i) + 1, pending.end(), [&](const Node& n) {
            return std::find(n.inputs.begin(), n.inputs.end(), node.outputs[1]) != n.inputs.end();
          }));
@@ -37,9 +30,9 @@ void remove_identities(Graph& graph) {
       continue;
     }
     const std::string in = node.inputs[0], out = node.outputs[0];
-    if (is_graph_output(graph, out)) {
+    if (graph.is_output(out)) {
       // The graph output name must survive: make the producer write `out` directly.
-      if (is_graph_input(graph, in) || graph.is_constant(in) || is_graph_output(graph, in)) {
+      if (graph.is_input(in) || graph.is_constant(in) || graph.is_output(in)) {
         kept.push_back(std::move(node));
         continue;
       }

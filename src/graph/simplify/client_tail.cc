@@ -15,9 +15,7 @@ void mark_client_side_tail(Graph& graph) {
       continue;
     }
     for (const auto& out : node.outputs) {
-      const bool is_output = std::any_of(graph.outputs.begin(), graph.outputs.end(),
-                                         [&](const ValueInfo& v) { return v.name == out; });
-      FHEQ_REQUIRE(is_output && graph.consumers(out).empty(), graph.source, ": node '", node.name, "' (", node.op_type,
+      FHEQ_REQUIRE(graph.is_output(out) && graph.consumers(out).empty(), graph.source, ": node '", node.name, "' (", node.op_type,
                    ", opset ", graph.opset, "): ", node.op_type,
                    " is supported only as a final op (it runs on the client after decryption)");
     }

@@ -148,7 +148,7 @@ void fold_batch_norm(Graph& graph) {
     if (p < 0) continue;
     // The pre-BN value must feed only this BN and not be a graph output.
     if (graph.consumers(x).size() != 1) continue;
-    if (std::any_of(graph.outputs.begin(), graph.outputs.end(), [&](const ValueInfo& v) { return v.name == x; })) continue;
+    if (graph.is_output(x)) continue;
     Node& producer = graph.nodes[static_cast<size_t>(p)];
     if (producer.outputs.size() != 1) continue;
     if (!fold_into(graph, producer, bn)) continue;

@@ -44,17 +44,13 @@ bool can_absorb(const Node& consumer, size_t input_index) {
   return pads_nothing || consumer.attr_int("count_include_pad", 0) != 0;
 }
 
-bool is_graph_output(const Graph& graph, const std::string& value) {
-  return std::any_of(graph.outputs.begin(), graph.outputs.end(), [&](const ValueInfo& v) { return v.name == value; });
-}
-
 }  // namespace
 
 void fold_zero_pads(Graph& graph) {
   std::vector<bool> removed(graph.nodes.size(), false);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& pad = graph.nodes[i];
-    if (pad.op_type != "Pad" || pad.outputs.size() != 1 || is_graph_output(graph, pad.outputs[0])) continue;
+    if (pad.op_type != "Pad" || pad.outputs.size() != 1 || graph.is_output(pad.outputs[0])) continue;
     const std::vector<int64_t> pads = spatial_zero_pads(graph, pad);
     if (pads.empty()) continue;
     const std::string in = pad.inputs[0], out = pad.outputs[0];

@@ -41,9 +41,7 @@ class Matcher {
   }
 
  private:
-  bool is_output(const std::string& value) const {
-    return std::any_of(graph_.outputs.begin(), graph_.outputs.end(), [&](const ValueInfo& v) { return v.name == value; });
-  }
+  bool is_output(const std::string& value) const { return graph_.is_output(value); }
   const Graph& graph_;
 };
 

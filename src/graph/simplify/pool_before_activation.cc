@@ -10,10 +10,6 @@
 namespace fheq::graph::simplify {
 namespace {
 
-bool is_graph_output(const Graph& graph, const std::string& value) {
-  return std::any_of(graph.outputs.begin(), graph.outputs.end(), [&](const ValueInfo& v) { return v.name == value; });
-}
-
 // Index of the only node reading `value` (as any input), or -1 when none or several read it.
 int64_t only_reader(const Graph& graph, const std::string& value) {
   int64_t found = -1;
@@ -48,7 +44,7 @@ void pool_before_activation(Graph& graph) {
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     if (!non_decreasing_activation(graph, graph.nodes[i]) || graph.nodes[i].outputs.size() != 1) continue;
     const std::string between = graph.nodes[i].outputs[0];
-    if (is_graph_output(graph, between)) continue;
+    if (graph.is_output(between)) continue;
     const int64_t j = only_reader(graph, between);
     if (j < 0) continue;
     Node& pool = graph.nodes[static_cast<size_t>(j)];
