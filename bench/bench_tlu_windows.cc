@@ -3,7 +3,8 @@
 // the window. With one window offset per channel (a clear constant per element, free in FHE) and the same
 // rounding shift, the PBS would need only the widest channel's span. This prints, per TLU of a model compiled with
 // default options (as `fheq compile --dataset D`), the observed accumulator span of the whole tensor and of its
-// widest channel on the calibration samples, and the bits of PBS precision the per-channel window would save.
+// widest channel on the calibration samples, the bits of PBS precision the per-channel window would save, and
+// whether the compiled tables are one constant (a PBS that could be dropped).
 //
 // Usage: build/bench/bench_tlu_windows MODEL.onnx DATASET
 #include <algorithm>
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
     const std::vector<fheq::IntTensor> values = fheq::quant::run_integer_graph_all(net.graph, codes);
     std::printf("model %s; %s; %lld PBS/image; %s\n", argv[1], compiled.report().params_name.c_str(),
                 static_cast<long long>(circuit.pbs_count), compiled.report().quantization.c_str());
-    std::printf("| TLU | elements | channels | k | p | span (all) | span (widest channel) | bits saved |\n|---|---|---|---|---|---|---|---|\n");
+    std::printf("| TLU | elements | channels | k | p | span (all) | span (widest channel) | bits saved | constant table |\n"
+                "|---|---|---|---|---|---|---|---|---|\n");
     double weighted_saved = 0;
     int64_t elements_total = 0;
     for (const fheq::compiler::TluEncoding& t : circuit.tlus) {
@@ -59,11 +61,16 @@ int main(int argc, char** argv) {
       const int bits_all = fheq::quant::bits_for_range({0, all.span() >> k});
       const int bits_channel = fheq::quant::bits_for_range({0, widest >> k});
       const int saved = bits_all - bits_channel;
+      // Whether every entry of every table of the compiled TLU is one value: the PBS then computes a constant.
+      bool constant = true;
+      for (const std::vector<int64_t>& table : t.tables)
+        constant = constant && std::all_of(table.begin(), table.end(), [&](int64_t y) { return y == t.tables[0][0]; });
       weighted_saved += static_cast<double>(saved) * static_cast<double>(elements);
       elements_total += elements;
-      std::printf("| %s | %lld | %lld | %lld | %u | %lld | %lld | %d |\n", net.graph.value(op.output).name.c_str(),
+      std::printf("| %s | %lld | %lld | %lld | %u | %lld | %lld | %d | %s |\n", net.graph.value(op.output).name.c_str(),
                   static_cast<long long>(elements), static_cast<long long>(channels), static_cast<long long>(k),
-                  t.precision, static_cast<long long>(all.span()), static_cast<long long>(widest), saved);
+                  t.precision, static_cast<long long>(all.span()), static_cast<long long>(widest), saved,
+                  constant ? "yes" : "no");
     }
     std::printf("PBS-weighted mean bits saved: %.2f\n", elements_total ? weighted_saved / static_cast<double>(elements_total) : 0.0);
   } catch (const std::exception& e) {
