@@ -17,7 +17,7 @@ namespace {
 using quant::testing::GraphBuilder;
 using quant::testing::random_batch;
 
-// conv → ACTIVATION → MaxPool 2×2 → linear; returns the graph and the activation's op type.
+// conv → `op` (its scalar inputs as constants) → MaxPool 2×2 → linear, as written (activation before the pool).
 Graph conv_activation_pool(const std::string& op, std::map<std::string, AttributeValue> attributes,
                            std::mt19937_64& rng, std::vector<std::pair<std::string, double>> scalar_inputs = {}) {
   GraphBuilder b(Shape{1, 6, 6});
