@@ -10,7 +10,6 @@
 
 #include "core/check.h"
 #include "graph/ops/window.h"
-#include "quant/bit_width.h"
 #include "quant/lowering.h"
 
 namespace fheq::quant {

@@ -10,19 +10,6 @@
 namespace fheq::graph::simplify {
 namespace {
 
-// Index of the only node reading `value` (as any input), or -1 when none or several read it.
-int64_t only_reader(const Graph& graph, const std::string& value) {
-  int64_t found = -1;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    const auto& in = graph.nodes[i].inputs;
-    const auto uses = std::count(in.begin(), in.end(), value);
-    if (uses == 0) continue;
-    if (uses > 1 || found >= 0) return -1;
-    found = static_cast<int64_t>(i);
-  }
-  return found;
-}
-
 // Whether `node` computes a non-decreasing function of its first input alone (its other inputs, if any, constant).
 bool non_decreasing_activation(const Graph& graph, const Node& node) {
   const std::string& op = node.op_type;
@@ -45,9 +32,10 @@ void pool_before_activation(Graph& graph) {
     if (!non_decreasing_activation(graph, graph.nodes[i]) || graph.nodes[i].outputs.size() != 1) continue;
     const std::string between = graph.nodes[i].outputs[0];
     if (graph.is_output(between)) continue;
-    const int64_t j = only_reader(graph, between);
-    if (j < 0) continue;
-    Node& pool = graph.nodes[static_cast<size_t>(j)];
+    const std::vector<const Node*> readers = graph.consumers(between);
+    if (readers.size() != 1) continue;
+    const auto j = static_cast<size_t>(readers[0] - graph.nodes.data());
+    Node& pool = graph.nodes[j];
     const bool no_indices = pool.outputs.size() == 1 || (pool.outputs.size() == 2 && pool.outputs[1].empty());
     if (pool.op_type != "MaxPool" || pool.inputs.at(0) != between || !no_indices) continue;
     Node activation = graph.nodes[i];
@@ -58,7 +46,7 @@ void pool_before_activation(Graph& graph) {
     activation.outputs[0] = pooled;
     // The pool moves up to the activation's place (its input is defined there), the activation down to the pool's.
     graph.nodes[i] = pool;
-    graph.nodes[static_cast<size_t>(j)] = activation;
+    graph.nodes[j] = activation;
     // `between` now holds the pooled tensor: the activation keeps shapes, so it has the shape the pool's output had.
     if (const auto shape = graph.value_shapes.find(pooled); shape != graph.value_shapes.end())
       graph.value_shapes[between] = shape->second;
