@@ -8,6 +8,7 @@
 #include <utility>
 #include <string>
 
+#include "compiler/constant_tables.h"
 #include "compiler/exact_rounding_plan.h"
 #include "compiler/noise_analysis.h"
 #include "compiler/tlu_rounding.h"
@@ -45,6 +46,7 @@ const std::string& value_name(const quant::IntegerGraph& g, ValueId v) { return 
 void build_components(FheCircuit& c) {
   const quant::IntegerGraph& g = c.graph;
   UnionFind uf(g.values.size());
+  c.components.clear();
   for (const quant::IntOp& op : g.ops) {
     if (std::holds_alternative<quant::TluOp>(op)) continue;
     for (ValueId in : quant::op_inputs(op)) uf.unite(in, quant::op_output(op));
@@ -330,15 +332,23 @@ FheCircuit compile_circuit(const quant::QuantizedNetwork& network, const Circuit
                options.global_p_error, ": must be in (0, 1)");
   FheCircuit c;
   // 1. Rounding.
-  const std::vector<size_t> tlu_ops = tlu_op_indices(network.graph);
-  std::vector<int> keep(tlu_ops.size(), options.rounding_bits);
+  const size_t network_tlus = tlu_op_indices(network.graph).size();
+  std::vector<int> keep(network_tlus, options.rounding_bits);
   if (!options.tlu_rounding_bits.empty()) {
-    FHEQ_REQUIRE(options.tlu_rounding_bits.size() == tlu_ops.size(), "rounding: ", options.tlu_rounding_bits.size(),
-                 " per-TLU bit counts for ", tlu_ops.size(), " TLUs");
+    FHEQ_REQUIRE(options.tlu_rounding_bits.size() == network_tlus, "rounding: ", options.tlu_rounding_bits.size(),
+                 " per-TLU bit counts for ", network_tlus, " TLUs");
     for (size_t i = 0; i < keep.size(); ++i)
       if (options.tlu_rounding_bits[i] > 0) keep[i] = options.tlu_rounding_bits[i];
   }
   c.graph = rounded_circuit_graph(network.graph, network.observed, options.window_margin, keep, options.rounding_mode);
+  // A TLU the rounding made constant costs no PBS. It is folded only where its input and output already share
+  // a component, so the fold leaves every component, Δ and key as it was (the fill reads no input).
+  build_components(c);
+  fold_constant_tables(c.graph, [&](size_t i) {
+    const auto& op = std::get<quant::TluOp>(c.graph.ops[i]);
+    return component_of(c, op.input) == component_of(c, op.output);
+  });
+  const std::vector<size_t> tlu_ops = tlu_op_indices(c.graph);
   int own_max_precision = 1;
   for (size_t i : tlu_ops) {
     const auto& op = std::get<quant::TluOp>(c.graph.ops[i]);

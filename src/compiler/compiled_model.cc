@@ -67,6 +67,22 @@ CompileReport make_report(const compiler::FheCircuit& c, const quant::IntegerGra
   return r;
 }
 
+// "N TLUs round to a constant table: …" when compile_circuit folded any (compiler/constant_tables.h).
+std::string describe_folded_tables(const compiler::FheCircuit& c, const quant::IntegerGraph& original) {
+  int64_t tables = 0;
+  int64_t pbs = 0;
+  for (size_t i = 0; i < original.ops.size(); ++i) {
+    if (!quant::is_tlu(original.ops[i]) || quant::is_tlu(c.graph.ops[i])) continue;
+    ++tables;
+    pbs += original.elements(quant::op_output(original.ops[i]));
+  }
+  if (tables == 0) return "";
+  std::ostringstream out;
+  out << tables << (tables == 1 ? " TLU rounds" : " TLUs round") << " to a constant table: computed in the clear ("
+      << pbs << " PBS per sample saved)";
+  return out.str();
+}
+
 std::string describe_quantization(const PtqOptions& o) {
   return std::to_string(o.n_bits.inputs) + "/" + std::to_string(o.n_bits.weights) + "/" +
          std::to_string(o.n_bits.activations) + " bits (inputs/weights/activations), " +
@@ -146,12 +162,15 @@ CompiledModel compile_quantized(QuantizedModel q, const QuantizedModel* baseline
            << " bits; the set was made for fewer)";
     notes.push_back(forced.str());
   }
+  if (const std::string folded = describe_folded_tables(*circuit, q.network().graph); !folded.empty())
+    notes.push_back(folded);
   report.notes = std::move(notes);
   report.quantization = describe_quantization(q.options());
   report.rounding = run_auto ? "auto" : options.rounding_bits > 0 ? std::to_string(options.rounding_bits) : "none";
   report.rounding_mode = options.rounding_mode == FheRoundingMode::kExact ? "exact" : "approximate";
-  report.kept_bits = co.tlu_rounding_bits.empty() ? std::vector<int>(circuit->tlus.size(), options.rounding_bits)
-                                                  : co.tlu_rounding_bits;
+  report.kept_bits = co.tlu_rounding_bits.empty()
+                         ? std::vector<int>(compiler::tlu_op_indices(q.network().graph).size(), options.rounding_bits)
+                         : co.tlu_rounding_bits;
   report.auto_agreement = found.agreement;
   if (run_auto) {
     report.auto_criterion = found.by_accuracy ? "accuracy" : "agreement";

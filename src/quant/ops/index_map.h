@@ -42,6 +42,9 @@ struct IndexMapOp {
     for (int64_t i : index) FHEQ_GRAPH_REQUIRE(i >= -1 && i < n, "index ", i, " of ", n);
   }
   IntRange range(const std::vector<IntRange>& in, const OpContext&) const {
+    // Only what is selected: an all-fill map (a folded constant table) is exactly its fill.
+    const bool selects = std::any_of(index.begin(), index.end(), [](int64_t i) { return i >= 0; });
+    if (!selects) return IntRange{fill, fill};
     IntRange r = in[0];
     for (const IntRange& x : in) r = IntRange{std::min(r.min, x.min), std::max(r.max, x.max)};
     if (std::find(index.begin(), index.end(), -1) != index.end()) r = range_math::join(r, fill);
