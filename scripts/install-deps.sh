@@ -7,10 +7,11 @@ packages=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libfftw3-dev libssl-dev
   dataset-fashion-mnist python3-sklearn
+  pybind11-dev python3-dev python3-numpy python3-pytest  # the Python package (build/python) and its tests
 )
 if [ "${FHEQ_WITH_PYTHON:-0}" = "1" ]; then
   # Only for retraining/exporting models and the PyTorch comparison (never on the FHE path).
-  packages+=(python3-torch python3-onnx python3-numpy)
+  packages+=(python3-torch python3-onnx)
 fi
 missing=()
 for p in "${packages[@]}"; do

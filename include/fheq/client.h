@@ -7,6 +7,9 @@
 //   client.encrypt(x, "IN.ct");                   // x: [N, ...] floats
 //   ... server: fheq::Server::load("ART", "KEYS/eval.keys").run("IN.ct", "OUT.ct") ...
 //   fheq::FloatTensor y = client.decrypt("OUT.ct");
+// Every file has an in-memory twin (the same bytes), for keys and ciphertexts carried by a socket or a queue:
+//   std::string keys = client.evaluation_keys_bytes();   std::string ct = client.encrypt_to_bytes(x);
+//   ... std::string out = server.run_bytes(ct); ...     fheq::FloatTensor y = client.decrypt_from_bytes(out);
 #pragma once
 
 #include <memory>
@@ -42,6 +45,13 @@ class Client {
   IntTensor decrypt_accumulators(const std::string& path) const;
   FloatTensor decrypt(const std::string& path) const;
   FloatTensor dequantize(const IntTensor& accumulators) const;
+
+  // In-memory twins of the files above (the same bytes, the same checks; errors say "ciphertext bytes").
+  std::string evaluation_keys_bytes() const;
+  std::string encrypt_to_bytes(const FloatTensor& x) const;
+  std::string encrypt_codes_to_bytes(const IntTensor& codes) const;
+  IntTensor decrypt_accumulators_from_bytes(const std::string& bytes) const;
+  FloatTensor decrypt_from_bytes(const std::string& bytes) const;
 
   std::string params_name() const;
   uint64_t circuit_fingerprint() const;

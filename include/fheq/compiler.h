@@ -86,6 +86,14 @@ struct CompileOptions {
   bool predict_accuracy = true;
 };
 
+// The rounding options as the CLI and the Python package spell them (one parser for both):
+//   rounding: "auto" (rounding_auto), "none" (auto_rounding_when_too_wide = false), "N" (rounding_bits = N,
+//   1..16), or "" (the default: auto only where a TLU is wider than a PBS takes);
+//   mode: "approximate" | "exact".
+// Throws fheq::Error "<what> '<text>': expected …" (e.g. what = "eval: --rounding").
+void set_rounding(CompileOptions& options, const std::string& rounding, const std::string& what = "rounding");
+FheRoundingMode parse_rounding_mode(const std::string& mode, const std::string& what = "rounding mode");
+
 struct CompileTluReport {
   std::string name;          // the value the TLU writes
   int64_t pbs = 0;           // per sample

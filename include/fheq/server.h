@@ -5,6 +5,7 @@
 //   fheq::Server server = fheq::Server::load("ART", "KEYS/eval.keys");
 //   fheq::ServerRunReport r = server.run("IN.ct", "OUT.ct");
 //   std::cout << r.to_text();   // per-layer time, PBS count
+// or in memory: Server::load_from_key_bytes("ART", keys).run_bytes(ciphertext_bytes) → result bytes.
 #pragma once
 
 #include <memory>
@@ -21,8 +22,16 @@ class Server {
   static Server load(const std::string& artifact_dir, const std::string& eval_keys_path,
                      const RuntimeOptions& options = {});
 
+  // The same with the evaluation keys as bytes (the eval.keys file's content, e.g. a request body; errors say
+  // "evaluation-key bytes"). A secret key is refused by its magic before it is parsed.
+  static Server load_from_key_bytes(const std::string& artifact_dir, const std::string& eval_keys,
+                                    const RuntimeOptions& options = {});
+
   // IN.ct → OUT.ct (atomic write). Throws fheq::Error on ciphertexts of another artifact or key.
   ServerRunReport run(const std::string& input_path, const std::string& output_path) const;
+  // The same on bytes: IN.ct's content in, OUT.ct's content out (errors say "ciphertext bytes"); `report`
+  // (optional) gets what run() returns, with the byte counts as file sizes.
+  std::string run_bytes(const std::string& input, ServerRunReport* report = nullptr) const;
 
   double key_load_seconds() const;  // reading + expanding the evaluation keys
   std::string params_name() const;

@@ -147,24 +147,30 @@ void write_container_file(const std::string& path, const ContainerHeader& header
 std::string read_container_file(const std::string& path, const ContainerHeader& expected) {
   std::string data = read_file(path);
   const WipeOnExit wipe_data(data);  // the file may be a secret key: no copy of it outlives this call
-  BinaryReader r(data, path);
+  return read_container_bytes(data, expected, path);
+}
+
+std::string read_container_bytes(std::string_view data, const ContainerHeader& expected, const std::string& source) {
+  BinaryReader r(data, source);
   char magic[8];
-  if (data.size() < 8) FHEQ_THROW(path, ": not an fheq ", expected.kind, " file (", data.size(), " bytes, too short)");
+  if (data.size() < 8)
+    FHEQ_THROW(source, ": not an fheq ", expected.kind, " file (", data.size(), " bytes, too short)");
   r.bytes(magic, 8, "magic");
   if (std::string(magic, 8) != expected.magic)
-    FHEQ_THROW(path, ": not an fheq ", expected.kind, " file (bad magic)");
+    FHEQ_THROW(source, ": not an fheq ", expected.kind, " file (bad magic)");
   auto version = r.pod<uint32_t>("version");
   if (version != expected.version)
-    FHEQ_THROW(path, ": format version ", version, " is not supported (expected ", expected.version, ")");
+    FHEQ_THROW(source, ": format version ", version, " is not supported (expected ", expected.version, ")");
   std::string kind = r.str("kind");
-  if (kind != expected.kind) FHEQ_THROW(path, ": holds '", kind, "', expected '", expected.kind, "'");
+  if (kind != expected.kind) FHEQ_THROW(source, ": holds '", kind, "', expected '", expected.kind, "'");
   uint64_t size = r.u64("payload size");
-  if (size + 8 != r.remaining())
-    FHEQ_THROW(path, ": file is truncated or has trailing bytes (payload ", size, " bytes, ", r.remaining(), " left)");
+  if (size > r.remaining() || r.remaining() - size != 8)  // (size + 8 could wrap for a forged size)
+    FHEQ_THROW(source, ": file is truncated or has trailing bytes (payload ", size, " bytes, ", r.remaining(),
+               " left)");
   std::string payload(size, '\0');
   r.bytes(payload.data(), size, "payload");
   uint64_t sum = r.u64("checksum");
-  if (sum != fnv1a64(payload.data(), payload.size())) FHEQ_THROW(path, ": checksum mismatch (file is corrupt)");
+  if (sum != fnv1a64(payload.data(), payload.size())) FHEQ_THROW(source, ": checksum mismatch (file is corrupt)");
   return payload;
 }
 

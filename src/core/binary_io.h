@@ -89,6 +89,8 @@ void write_container_file(const std::string& path, const ContainerHeader& header
 std::string container_bytes(const ContainerHeader& header, const std::string& payload);
 // Reads and validates magic, version, kind, size and checksum; returns the payload.
 std::string read_container_file(const std::string& path, const ContainerHeader& expected);
+// The same for a container held in memory (bytes from a socket, a queue, Python); errors name `source`.
+std::string read_container_bytes(std::string_view data, const ContainerHeader& expected, const std::string& source);
 
 // Atomic whole-file helpers (temp file + rename).
 void write_file_atomic(const std::string& path, std::string_view content, FileAccess access = FileAccess::kShared);

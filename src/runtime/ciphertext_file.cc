@@ -61,6 +61,11 @@ std::string read_ciphertext_container(const std::string& path, const char* kind)
   return core::read_container_file(path, {kCiphertextMagic, kCiphertextFileVersion, kind});
 }
 
+std::string ciphertext_payload(const std::string& bytes, const char* kind, const std::string& source) {
+  if (bytes.compare(0, 8, kSecretKeyMagic) == 0) FHEQ_THROW(source, ": this is a secret key, not ciphertexts");
+  return core::read_container_bytes(bytes, {kCiphertextMagic, kCiphertextFileVersion, kind}, source);
+}
+
 }  // namespace
 
 std::string serialize_encrypted_input(const EncryptedInput& input, const tfhe::TfheParams& params) {
@@ -153,6 +158,28 @@ void save_encrypted_output(const std::string& path, const EncryptedOutput& outpu
 EncryptedOutput load_encrypted_output(const std::string& path, const tfhe::TfheParams& params,
                                       uint64_t circuit_fingerprint) {
   return deserialize_encrypted_output(read_ciphertext_container(path, kOutputKind), params, circuit_fingerprint, path);
+}
+
+std::string encrypted_input_bytes(const EncryptedInput& input, const tfhe::TfheParams& params) {
+  return core::container_bytes({kCiphertextMagic, kCiphertextFileVersion, kInputKind},
+                               serialize_encrypted_input(input, params));
+}
+
+EncryptedInput parse_encrypted_input(const std::string& bytes, const tfhe::TfheParams& params,
+                                     uint64_t circuit_fingerprint, const std::string& source) {
+  return deserialize_encrypted_input(ciphertext_payload(bytes, kInputKind, source), params, circuit_fingerprint,
+                                     source);
+}
+
+std::string encrypted_output_bytes(const EncryptedOutput& output, const tfhe::TfheParams& params) {
+  return core::container_bytes({kCiphertextMagic, kCiphertextFileVersion, kOutputKind},
+                               serialize_encrypted_output(output, params));
+}
+
+EncryptedOutput parse_encrypted_output(const std::string& bytes, const tfhe::TfheParams& params,
+                                       uint64_t circuit_fingerprint, const std::string& source) {
+  return deserialize_encrypted_output(ciphertext_payload(bytes, kOutputKind, source), params, circuit_fingerprint,
+                                      source);
 }
 
 }  // namespace fheq::runtime

@@ -56,4 +56,13 @@ void save_encrypted_output(const std::string& path, const EncryptedOutput& outpu
 EncryptedOutput load_encrypted_output(const std::string& path, const tfhe::TfheParams& params,
                                       uint64_t circuit_fingerprint);
 
+// Whole files held in memory (a request body, a Python bytes object): the same bytes as the files above, the
+// same checks, errors naming `source`.
+std::string encrypted_input_bytes(const EncryptedInput& input, const tfhe::TfheParams& params);
+EncryptedInput parse_encrypted_input(const std::string& bytes, const tfhe::TfheParams& params,
+                                     uint64_t circuit_fingerprint, const std::string& source);
+std::string encrypted_output_bytes(const EncryptedOutput& output, const tfhe::TfheParams& params);
+EncryptedOutput parse_encrypted_output(const std::string& bytes, const tfhe::TfheParams& params,
+                                       uint64_t circuit_fingerprint, const std::string& source);
+
 }  // namespace fheq::runtime

@@ -36,6 +36,14 @@ std::string describe_magic(const std::string& magic) {
   return "not an fheq key file";
 }
 
+// The server's first check on key material: a secret key is refused by its magic, before anything is parsed.
+void refuse_unless_evaluation_keys(const std::string& magic, const std::string& source) {
+  if (magic == kSecretKeyMagic)
+    FHEQ_THROW(source, ": this is a SECRET key; the server only accepts evaluation keys (KEYS/eval.keys)");
+  if (!magic.empty() && magic != kEvalKeysMagic)
+    FHEQ_THROW(source, ": expected evaluation keys, found ", describe_magic(magic));
+}
+
 }  // namespace
 
 SecretKeySet generate_secret_keys(const tfhe::TfheParams& params, uint64_t circuit_fingerprint,
@@ -121,7 +129,9 @@ std::string secret_key_file(const SecretKeySet& keys) {
   return core::container_bytes(kSecretKeyHeader, w.buffer());
 }
 
-std::string eval_keys_file(const SeededEvaluationKeys& keys) {
+}  // namespace
+
+std::string evaluation_keys_bytes(const SeededEvaluationKeys& keys) {
   BinaryWriter w;
   w.u64(keys.circuit_fingerprint);
   w.u64(keys.key_pair_id);
@@ -129,8 +139,6 @@ std::string eval_keys_file(const SeededEvaluationKeys& keys) {
   w.str(tfhe::serialize_tfhe_object(keys.bootstrap_key, keys.params));
   return core::container_bytes(kEvalKeysHeader, w.buffer());
 }
-
-}  // namespace
 
 void save_secret_keys(const std::string& path, const SecretKeySet& keys) {
   std::string file = secret_key_file(keys);
@@ -143,7 +151,7 @@ void save_key_pair(const std::string& secret_path, const SecretKeySet& secret, c
   FHEQ_CHECK(secret.key_pair_id == eval.key_pair_id, "evaluation keys of another key pair");
   std::string secret_file = secret_key_file(secret);
   const core::WipeOnExit wipe_secret(secret_file);
-  const std::string eval_file = eval_keys_file(eval);
+  const std::string eval_file = evaluation_keys_bytes(eval);
   core::write_files_atomic({{secret_path, secret_file, core::FileAccess::kOwnerOnly},
                             {eval_path, eval_file, core::FileAccess::kShared}});
 }
@@ -176,28 +184,30 @@ SecretKeySet load_secret_keys(const std::string& path, const tfhe::TfheParams& p
 }
 
 void save_evaluation_keys(const std::string& path, const SeededEvaluationKeys& keys) {
-  core::write_file_atomic(path, eval_keys_file(keys));
+  core::write_file_atomic(path, evaluation_keys_bytes(keys));
 }
 
 SeededEvaluationKeys load_evaluation_keys(const std::string& path, const tfhe::TfheParams& params,
                                           uint64_t circuit_fingerprint) {
-  // Checked before reading anything else: the server never parses a secret key.
-  const std::string magic = file_magic(path);
-  if (magic == kSecretKeyMagic)
-    FHEQ_THROW(path, ": this is a SECRET key; the server only accepts evaluation keys (KEYS/eval.keys)");
-  if (!magic.empty() && magic != kEvalKeysMagic)
-    FHEQ_THROW(path, ": expected evaluation keys, found ", describe_magic(magic));
-  const std::string payload = core::read_container_file(path, kEvalKeysHeader);
-  BinaryReader r(payload, path);
+  // Checked before reading anything else: the server never reads a secret key into memory.
+  refuse_unless_evaluation_keys(file_magic(path), path);
+  return parse_evaluation_keys(core::read_file(path), params, circuit_fingerprint, path);
+}
+
+SeededEvaluationKeys parse_evaluation_keys(const std::string& bytes, const tfhe::TfheParams& params,
+                                           uint64_t circuit_fingerprint, const std::string& source) {
+  refuse_unless_evaluation_keys(bytes.size() >= 8 ? bytes.substr(0, 8) : "", source);
+  const std::string payload = core::read_container_bytes(bytes, kEvalKeysHeader, source);
+  BinaryReader r(payload, source);
   SeededEvaluationKeys out;
   out.params = params;
   out.circuit_fingerprint = r.u64("circuit fingerprint");
-  check_circuit(path, out.circuit_fingerprint, circuit_fingerprint);
+  check_circuit(source, out.circuit_fingerprint, circuit_fingerprint);
   out.key_pair_id = r.u64("key-pair id");
   out.keyswitch_key = tfhe::deserialize_tfhe_object<tfhe::SeededLweKeyswitchKey>(r.str("keyswitch key"), params,
-                                                                                 path + ": keyswitch key");
+                                                                                 source + ": keyswitch key");
   out.bootstrap_key = tfhe::deserialize_tfhe_object<tfhe::SeededLweBootstrapKey>(r.str("bootstrap key"), params,
-                                                                                 path + ": bootstrap key");
+                                                                                 source + ": bootstrap key");
   if (r.remaining() != 0) r.fail("end of payload", std::to_string(r.remaining()) + " unexpected trailing bytes");
   return out;
 }

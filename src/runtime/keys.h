@@ -84,6 +84,10 @@ void check_key_pair(const std::string& source, uint64_t found, uint64_t expected
 // Server path: refuses anything that is not an evaluation-key file, in particular a secret key.
 SeededEvaluationKeys load_evaluation_keys(const std::string& path, const tfhe::TfheParams& params,
                                           uint64_t circuit_fingerprint);
+// The evaluation-key file's bytes, and the same checks on bytes held in memory (errors name `source`).
+std::string evaluation_keys_bytes(const SeededEvaluationKeys& keys);
+SeededEvaluationKeys parse_evaluation_keys(const std::string& bytes, const tfhe::TfheParams& params,
+                                           uint64_t circuit_fingerprint, const std::string& source);
 
 // The 8-byte magic of a file ("" if shorter), to name what a wrong file is in error messages.
 std::string file_magic(const std::string& path);

@@ -48,23 +48,8 @@ inline void apply_rounding_options(const RoundingArgs& args, const std::string& 
                 ")");
   options.auto_tolerance = args.tolerance_points / 100.0;
   options.calibration_labels = calibration_labels;
-  if (args.rounding == "auto") {
-    options.rounding_auto = true;
-  } else if (args.rounding == "none") {
-    options.auto_rounding_when_too_wide = false;
-  } else if (!args.rounding.empty()) {
-    size_t used = 0;
-    int bits = 0;
-    try {
-      bits = std::stoi(args.rounding, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != args.rounding.size() || bits < 1 || bits > 16)
-      throw Error(command + ": --rounding '" + args.rounding + "': expected a bit count in [1, 16], 'auto' or 'none'");
-    options.rounding_bits = bits;
-  }
-  options.rounding_mode = args.mode == "exact" ? FheRoundingMode::kExact : FheRoundingMode::kApproximate;
+  set_rounding(options, args.rounding, command + ": --rounding");
+  options.rounding_mode = parse_rounding_mode(args.mode, command + ": --rounding-mode");
 }
 
 }  // namespace fheq::cli

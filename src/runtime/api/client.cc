@@ -8,6 +8,7 @@
 #include "core/check.h"
 #include "quant/client_records.h"
 #include "runtime/artifacts.h"
+#include "runtime/ciphertext_file.h"
 #include "runtime/client_crypto.h"
 #include "runtime/keys.h"
 
@@ -78,21 +79,57 @@ IntTensor Client::quantize(const FloatTensor& x) const { return quant::quantize_
 
 int64_t Client::encrypt(const FloatTensor& x, const std::string& path) const { return encrypt_codes(quantize(x), path); }
 
-int64_t Client::encrypt_codes(const IntTensor& codes, const std::string& path) const {
+namespace {
+
+runtime::EncryptedInput encrypt_with(const runtime::ClientSpec& spec, const runtime::SecretKeySet& secret,
+                                     const IntTensor& codes) {
   tfhe::Csprng seeds(tfhe::seed_from_os());
-  const runtime::EncryptedInput enc =
-      runtime::encrypt_input(impl_->spec, impl_->secret_key(), codes, seeds, tfhe::seed_from_os());
+  return runtime::encrypt_input(spec, secret, codes, seeds, tfhe::seed_from_os());
+}
+
+IntTensor decrypt_with(const runtime::ClientSpec& spec, const runtime::SecretKeySet& secret,
+                       const runtime::EncryptedOutput& out, const std::string& source) {
+  runtime::check_key_pair(source, out.key_pair_id, secret.key_pair_id, "secret key's keys");
+  FHEQ_REQUIRE(out.sample_shape == spec.output_shape, source, ": outputs of shape ", shape_to_string(out.sample_shape),
+               ", the circuit's output is ", shape_to_string(spec.output_shape));
+  return runtime::decrypt_output(spec, secret, out);
+}
+
+constexpr char kCiphertextBytes[] = "ciphertext bytes";
+
+}  // namespace
+
+int64_t Client::encrypt_codes(const IntTensor& codes, const std::string& path) const {
+  const runtime::EncryptedInput enc = encrypt_with(impl_->spec, impl_->secret_key(), codes);
   runtime::save_encrypted_input(path, enc, impl_->spec.params);
   return enc.batch;
 }
 
+std::string Client::encrypt_to_bytes(const FloatTensor& x) const { return encrypt_codes_to_bytes(quantize(x)); }
+
+std::string Client::encrypt_codes_to_bytes(const IntTensor& codes) const {
+  return runtime::encrypted_input_bytes(encrypt_with(impl_->spec, impl_->secret_key(), codes), impl_->spec.params);
+}
+
 IntTensor Client::decrypt_accumulators(const std::string& path) const {
-  const runtime::EncryptedOutput out =
-      runtime::load_encrypted_output(path, impl_->spec.params, impl_->spec.circuit_fingerprint);
-  runtime::check_key_pair(path, out.key_pair_id, impl_->secret_key().key_pair_id, "secret key's keys");
-  FHEQ_REQUIRE(out.sample_shape == impl_->spec.output_shape, path, ": outputs of shape ",
-               shape_to_string(out.sample_shape), ", the circuit's output is ", shape_to_string(impl_->spec.output_shape));
-  return runtime::decrypt_output(impl_->spec, impl_->secret_key(), out);
+  return decrypt_with(impl_->spec, impl_->secret_key(),
+                      runtime::load_encrypted_output(path, impl_->spec.params, impl_->spec.circuit_fingerprint), path);
+}
+
+IntTensor Client::decrypt_accumulators_from_bytes(const std::string& bytes) const {
+  return decrypt_with(
+      impl_->spec, impl_->secret_key(),
+      runtime::parse_encrypted_output(bytes, impl_->spec.params, impl_->spec.circuit_fingerprint, kCiphertextBytes),
+      kCiphertextBytes);
+}
+
+FloatTensor Client::decrypt_from_bytes(const std::string& bytes) const {
+  return dequantize(decrypt_accumulators_from_bytes(bytes));
+}
+
+std::string Client::evaluation_keys_bytes() const {
+  FHEQ_REQUIRE(impl_->eval.has_value(), "client: no evaluation keys (generate_keys() first)");
+  return runtime::evaluation_keys_bytes(*impl_->eval);
 }
 
 FloatTensor Client::dequantize(const IntTensor& accumulators) const {

@@ -19,6 +19,8 @@ double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
+constexpr char kCiphertextBytes[] = "ciphertext bytes";
+
 }  // namespace
 
 struct Server::Impl {
@@ -30,6 +32,19 @@ struct Server::Impl {
   double key_load_seconds = 0;
 
   core::ThreadPool& pool() const { return own_pool ? *own_pool : core::default_thread_pool(); }
+  runtime::EncryptedOutput evaluate(const runtime::EncryptedInput& input, const std::string& source,
+                                    std::chrono::steady_clock::time_point start, ServerRunReport& report) const;
+
+  void load_circuit(const std::string& artifact_dir, const RuntimeOptions& options) {
+    const bool allow_toy = options.allow_toy_params || runtime::toy_parameters_allowed_by_environment();
+    circuit = runtime::load_server_artifact(artifact_dir, allow_toy, &fingerprint);
+    if (options.threads > 0) own_pool = std::make_unique<core::ThreadPool>(options.threads);
+  }
+  void use_keys(const runtime::SeededEvaluationKeys& seeded, std::chrono::steady_clock::time_point start) {
+    keys = runtime::expand_evaluation_keys(seeded, pool());
+    key_load_seconds = ms_since(start) / 1e3;
+    executor = std::make_unique<runtime::EncryptedExecutor>(circuit, keys);
+  }
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -39,40 +54,43 @@ Server::~Server() = default;
 
 Server Server::load(const std::string& artifact_dir, const std::string& eval_keys_path, const RuntimeOptions& options) {
   auto impl = std::make_unique<Impl>();
-  const bool allow_toy = options.allow_toy_params || runtime::toy_parameters_allowed_by_environment();
-  impl->circuit = runtime::load_server_artifact(artifact_dir, allow_toy, &impl->fingerprint);
-  if (options.threads > 0) impl->own_pool = std::make_unique<core::ThreadPool>(options.threads);
+  impl->load_circuit(artifact_dir, options);
   const auto start = std::chrono::steady_clock::now();
-  // load_evaluation_keys refuses a secret-key file before parsing it.
-  const runtime::SeededEvaluationKeys seeded =
-      runtime::load_evaluation_keys(eval_keys_path, impl->circuit.params, impl->fingerprint);
-  impl->keys = runtime::expand_evaluation_keys(seeded, impl->pool());
-  impl->key_load_seconds = ms_since(start) / 1e3;
-  impl->executor = std::make_unique<runtime::EncryptedExecutor>(impl->circuit, impl->keys);
+  // load_evaluation_keys refuses a secret-key file before reading it.
+  impl->use_keys(runtime::load_evaluation_keys(eval_keys_path, impl->circuit.params, impl->fingerprint), start);
   return Server(std::move(impl));
 }
 
-ServerRunReport Server::run(const std::string& input_path, const std::string& output_path) const {
-  ServerRunReport r;
-  auto start = std::chrono::steady_clock::now();
-  const runtime::EncryptedInput input =
-      runtime::load_encrypted_input(input_path, impl_->circuit.params, impl_->fingerprint);
-  runtime::check_key_pair(input_path, input.key_pair_id, impl_->keys.key_pair_id, "evaluation keys");
+Server Server::load_from_key_bytes(const std::string& artifact_dir, const std::string& eval_keys,
+                                   const RuntimeOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->load_circuit(artifact_dir, options);
+  const auto start = std::chrono::steady_clock::now();
+  impl->use_keys(
+      runtime::parse_evaluation_keys(eval_keys, impl->circuit.params, impl->fingerprint, "evaluation-key bytes"),
+      start);
+  return Server(std::move(impl));
+}
+
+// One evaluation: parsed input in, output and report out (the callers add the transport).
+runtime::EncryptedOutput Server::Impl::evaluate(const runtime::EncryptedInput& input, const std::string& source,
+                                                std::chrono::steady_clock::time_point start,
+                                                ServerRunReport& r) const {
+  runtime::check_key_pair(source, input.key_pair_id, keys.key_pair_id, "evaluation keys");
   // Before decompression: the seeds expand every ciphertext ~n-fold, so a wrong shape is refused while it is small.
-  const Shape expected = impl_->circuit.graph.value(impl_->circuit.graph.input).shape;
-  FHEQ_REQUIRE(input.sample_shape == expected, input_path, ": samples of shape ", shape_to_string(input.sample_shape),
+  const Shape expected = circuit.graph.value(circuit.graph.input).shape;
+  FHEQ_REQUIRE(input.sample_shape == expected, source, ": samples of shape ", shape_to_string(input.sample_shape),
                ", the circuit's input is ", shape_to_string(expected));
-  const std::vector<tfhe::LweCiphertext> cts = runtime::decompress_input(input, impl_->pool());
+  const std::vector<tfhe::LweCiphertext> cts = runtime::decompress_input(input, pool());
   r.load_ms = ms_since(start);
   runtime::EvaluationReport eval;
   runtime::EncryptedOutput out;
-  out.circuit_fingerprint = impl_->fingerprint;
-  out.key_pair_id = impl_->keys.key_pair_id;
+  out.circuit_fingerprint = fingerprint;
+  out.key_pair_id = keys.key_pair_id;
   out.batch = input.batch;
-  out.sample_shape = impl_->circuit.graph.value(impl_->circuit.graph.output).shape;
-  out.ciphertexts = impl_->executor->run(cts, input.batch, &eval, impl_->pool());
-  out.transport_bits = impl_->circuit.output.transport_bits;
-  runtime::save_encrypted_output(output_path, out, impl_->circuit.params);
+  out.sample_shape = circuit.graph.value(circuit.graph.output).shape;
+  out.ciphertexts = executor->run(cts, input.batch, &eval, pool());
+  out.transport_bits = circuit.output.transport_bits;
   r.samples = input.batch;
   r.threads = static_cast<unsigned>(eval.threads);
   r.evaluate_ms = eval.seconds * 1e3;
@@ -81,9 +99,31 @@ ServerRunReport Server::run(const std::string& input_path, const std::string& ou
     r.layers.push_back(LayerTiming{op.kind, op.name, op.pbs, op.seconds * 1e3});
     r.pbs += op.pbs;
   }
+  return out;
+}
+
+ServerRunReport Server::run(const std::string& input_path, const std::string& output_path) const {
+  ServerRunReport r;
+  const auto start = std::chrono::steady_clock::now();
+  const runtime::EncryptedInput input =
+      runtime::load_encrypted_input(input_path, impl_->circuit.params, impl_->fingerprint);
+  runtime::save_encrypted_output(output_path, impl_->evaluate(input, input_path, start, r), impl_->circuit.params);
   r.input_file_bytes = static_cast<double>(std::filesystem::file_size(input_path));
   r.output_file_bytes = static_cast<double>(std::filesystem::file_size(output_path));
   return r;
+}
+
+std::string Server::run_bytes(const std::string& input_bytes, ServerRunReport* report) const {
+  ServerRunReport r;
+  const auto start = std::chrono::steady_clock::now();
+  const runtime::EncryptedInput input =
+      runtime::parse_encrypted_input(input_bytes, impl_->circuit.params, impl_->fingerprint, kCiphertextBytes);
+  std::string out =
+      runtime::encrypted_output_bytes(impl_->evaluate(input, kCiphertextBytes, start, r), impl_->circuit.params);
+  r.input_file_bytes = static_cast<double>(input_bytes.size());
+  r.output_file_bytes = static_cast<double>(out.size());
+  if (report) *report = std::move(r);
+  return out;
 }
 
 double Server::key_load_seconds() const { return impl_->key_load_seconds; }
