@@ -84,6 +84,19 @@ fheq::RuntimeOptions runtime_options(unsigned threads, bool allow_toy) {
   return o;
 }
 
+// client.*decrypt(bytes) with the GIL released, as numpy.
+template <typename T>
+py::array_t<T> decrypt_with(const fheq::Client& client, const py::bytes& ciphertexts,
+                            fheq::Tensor<T> (fheq::Client::*decrypt)(const std::string&) const) {
+  const std::string in = ciphertexts;
+  fheq::Tensor<T> y;
+  {
+    py::gil_scoped_release release;
+    y = (client.*decrypt)(in);
+  }
+  return to_numpy(y);
+}
+
 py::dict run_report(const fheq::ServerRunReport& r) {
   py::list layers;
   for (const fheq::LayerTiming& l : r.layers)
@@ -172,26 +185,12 @@ PYBIND11_MODULE(_fheq, m) {
              }
              return py::bytes(out);
            })
-      .def("decrypt",
-           [](const fheq::Client& self, const py::bytes& ciphertexts) {
-             const std::string in = ciphertexts;
-             fheq::FloatTensor y;
-             {
-               py::gil_scoped_release release;
-               y = self.decrypt_from_bytes(in);
-             }
-             return to_numpy(y);
-           })
-      .def("decrypt_accumulators",
-           [](const fheq::Client& self, const py::bytes& ciphertexts) {
-             const std::string in = ciphertexts;
-             fheq::IntTensor y;
-             {
-               py::gil_scoped_release release;
-               y = self.decrypt_accumulators_from_bytes(in);
-             }
-             return to_numpy(y);
-           })
+      .def("decrypt", [](const fheq::Client& self, const py::bytes& ciphertexts) {
+        return decrypt_with(self, ciphertexts, &fheq::Client::decrypt_from_bytes);
+      })
+      .def("decrypt_accumulators", [](const fheq::Client& self, const py::bytes& ciphertexts) {
+        return decrypt_with(self, ciphertexts, &fheq::Client::decrypt_accumulators_from_bytes);
+      })
       .def("quantize", [](const fheq::Client& self, const FloatArray& x) {
         return to_numpy(self.quantize(to_tensor<double>(x)));
       })

@@ -50,34 +50,31 @@ def _n_bits_options(n_bits):
     return {"n_bits_inputs": int(n_bits), "n_bits_weights": int(n_bits), "n_bits_activations": int(n_bits)}
 
 
-def _options(n_bits, per_channel, calibration, rounding, rounding_mode, rounding_tolerance, p_error, global_p_error,
-             threads, params):
-    """The C++ CompileOptions keys for the keyword arguments (None: the library's default, as in the CLI)."""
-    o = {}
+# Keyword argument → (C++ CompileOptions key, conversion); None keeps the library's default, as in the CLI.
+_OPTION_KEYS = {
+    "per_channel": ("per_channel", bool),
+    "calibration": ("calibration", str),
+    "rounding": ("rounding", str),
+    "rounding_mode": ("rounding_mode", str),
+    "rounding_tolerance": ("rounding_tolerance", float),
+    "p_error": ("p_error", float),
+    "global_p_error": ("global_p_error", float),
+    "threads": ("threads", int),
+    "params": ("parameter_set", str),
+}
+
+
+def _options(n_bits, **kwargs):
+    """The C++ CompileOptions keys for compile_onnx's keyword arguments."""
+    o = {} if n_bits is None else _n_bits_options(n_bits)
+    for name, value in kwargs.items():
+        if value is not None:
+            key, convert = _OPTION_KEYS[name]
+            o[key] = convert(value)
     # As in the CLI: bits or a weight scale given by the user keep their meaning (no automatic bit allocation).
-    if n_bits is not None:
-        o.update(_n_bits_options(n_bits))
-    if per_channel is not None:
-        o["per_channel"] = bool(per_channel)
-    if n_bits is not None or per_channel is not None:
+    if n_bits is not None or kwargs.get("per_channel") is not None:
         o["allocate_bits"] = False
-    if calibration is not None:
-        o["calibration"] = str(calibration)
-    if rounding is not None:
-        o["rounding"] = str(rounding)
-    if rounding_mode is not None:
-        o["rounding_mode"] = str(rounding_mode)
-    if rounding_tolerance is not None:
-        o["rounding_tolerance"] = float(rounding_tolerance)
-    if p_error is not None:
-        o["p_error"] = float(p_error)
-    if global_p_error is not None:
-        o["global_p_error"] = float(global_p_error)
-    if threads is not None:
-        o["threads"] = int(threads)
-    if params is not None:
-        o["parameter_set"] = str(params)
-        o["allow_toy_parameters"] = str(params).startswith("TOY")
+    o["allow_toy_parameters"] = o.get("parameter_set", "").startswith("TOY")
     return o
 
 
@@ -107,10 +104,11 @@ def compile_onnx(path, calibration_x, n_bits=None, rounding=None, p_error=None, 
     labels = [] if calibration_y is None else [int(v) for v in np.asarray(calibration_y).reshape(-1)]
     if labels and len(labels) != x.shape[0]:
         raise Error(f"calibration_y: {len(labels)} labels for {x.shape[0]} calibration samples")
-    options = _options(n_bits, per_channel, calibration, rounding, rounding_mode, rounding_tolerance, p_error,
-                       global_p_error, threads, params)
+    options = _options(n_bits, per_channel=per_channel, calibration=calibration, rounding=rounding,
+                       rounding_mode=rounding_mode, rounding_tolerance=rounding_tolerance, p_error=p_error,
+                       global_p_error=global_p_error, threads=threads, params=params)
     core = _fheq.compile_onnx(os.fspath(path), x, labels, options)
-    model = CompiledModel(core, allow_toy=options.get("allow_toy_parameters", False))
+    model = CompiledModel(core, allow_toy=options["allow_toy_parameters"])
     for note in model.report().get("notes", []):
         print(f"fheq: note: {note}", file=sys.stderr)
     return model
