@@ -17,6 +17,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "bench_machine.h"
 #include "fheq/fheq.h"
 
 namespace {
@@ -37,13 +38,6 @@ int64_t count_equal(const std::vector<int64_t>& a, const std::vector<int64_t>& b
   return n;
 }
 
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,7 +51,7 @@ int main(int argc, char** argv) {
     const int seeds = argc > 4 ? std::atoi(argv[4]) : 40;
     const unsigned threads = argc > 5 ? static_cast<unsigned>(std::atoi(argv[5])) : 0;
     std::printf("machine: %s, %u hardware threads; model %s; dataset %s; %lld test images; %d simulate seeds\n",
-                cpu_name().c_str(), std::thread::hardware_concurrency(), model_path.c_str(), dataset.c_str(),
+                fheq::bench::cpu_name().c_str(), std::thread::hardware_concurrency(), model_path.c_str(), dataset.c_str(),
                 static_cast<long long>(n), seeds);
 
     const fheq::FloatModel model = fheq::FloatModel::load(model_path);

@@ -13,4 +13,5 @@
 #include "fheq/runtime.h"
 #include "fheq/client.h"
 #include "fheq/server.h"
+#include "fheq/serve.h"
 #include "fheq/compiler.h"

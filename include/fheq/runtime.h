@@ -15,6 +15,15 @@ class CompiledModel;
 // weights and tables, parameters; no secret). Returns the circuit fingerprint keys and ciphertexts carry.
 uint64_t save_artifacts(const CompiledModel& model, const std::string& dir);
 
+// What a server artifact (DIR/server) holds, read and checked like the server reads it (fheq::Error with one
+// line when it is missing or corrupt; TOY parameters refused unless allowed).
+struct ServerArtifactInfo {
+  std::string params_name;
+  uint64_t circuit_fingerprint = 0;
+  int64_t pbs_per_sample = 0;
+};
+ServerArtifactInfo read_server_artifact_info(const std::string& dir, bool allow_toy_params = false);
+
 // True when FHEQ_ALLOW_TOY_PARAMS=1 is set (tests only: TOY parameter sets are NOT secure).
 bool toy_parameters_allowed();
 

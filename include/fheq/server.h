@@ -36,6 +36,7 @@ class Server {
   double key_load_seconds() const;  // reading + expanding the evaluation keys
   std::string params_name() const;
   int64_t pbs_per_sample() const;
+  double evaluation_key_bytes() const;  // memory of the expanded keys (bootstrap + keyswitch), estimated
 
   Server(Server&&) noexcept;
   Server& operator=(Server&&) noexcept;

@@ -33,6 +33,15 @@ uint64_t save_artifacts(const CompiledModel& model, const std::string& dir) {
   return client.circuit_fingerprint;
 }
 
+ServerArtifactInfo read_server_artifact_info(const std::string& dir, bool allow_toy_params) {
+  ServerArtifactInfo info;
+  const compiler::FheCircuit circuit = runtime::load_server_artifact(
+      dir, allow_toy_params || runtime::toy_parameters_allowed_by_environment(), &info.circuit_fingerprint);
+  info.params_name = circuit.params.name;
+  info.pbs_per_sample = circuit.pbs_count;
+  return info;
+}
+
 bool toy_parameters_allowed() { return runtime::toy_parameters_allowed_by_environment(); }
 
 }  // namespace fheq

@@ -129,6 +129,10 @@ std::string Server::run_bytes(const std::string& input_bytes, ServerRunReport* r
 double Server::key_load_seconds() const { return impl_->key_load_seconds; }
 std::string Server::params_name() const { return impl_->circuit.params.name; }
 int64_t Server::pbs_per_sample() const { return impl_->circuit.pbs_count; }
+double Server::evaluation_key_bytes() const {
+  const runtime::KeySizes sizes = runtime::key_sizes(impl_->circuit.params);
+  return sizes.bootstrap_key + sizes.keyswitch_key;
+}
 
 std::string ServerRunReport::to_text() const {
   std::string text;
