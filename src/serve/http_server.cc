@@ -139,7 +139,10 @@ struct HttpServer::Impl {
     http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
                                                                        httplib::Response& res) {
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      if (res.status == 413)
+      // httplib caps form-encoded bodies at 8 KiB (curl --data-binary sends that content type by default).
+      if (res.status == 413 && req.get_header_value("Content-Type") == "application/x-www-form-urlencoded")
+        refuse(res, 413, "form-encoded body over 8 KiB: send the bytes as Content-Type: application/octet-stream");
+      else if (res.status == 413)
         refuse(res, 413, "request body over the " + std::to_string(options.max_body_bytes) + "-byte limit");
       else if (res.status == 404)
         refuse(res, 404, "no endpoint " + req.method + " " + req.path);
