@@ -219,4 +219,27 @@ PYBIND11_MODULE(_fheq, m) {
       .def_property_readonly("params_name", &fheq::Server::params_name)
       .def_property_readonly("pbs_per_sample", &fheq::Server::pbs_per_sample)
       .def_property_readonly("key_load_seconds", &fheq::Server::key_load_seconds);
+
+  py::class_<fheq::RemoteServer>(m, "RemoteServer")
+      .def(py::init<const std::string&>(), py::arg("url"))
+      .def("upload_keys",
+           [](fheq::RemoteServer& self, const py::bytes& evaluation_keys) {
+             const std::string keys = evaluation_keys;
+             py::gil_scoped_release release;
+             return self.upload_keys(keys);
+           })
+      .def("run",
+           [](fheq::RemoteServer& self, const py::bytes& ciphertexts, const py::bytes& evaluation_keys) {
+             const std::string in = ciphertexts, keys = evaluation_keys;
+             std::string out;
+             {
+               py::gil_scoped_release release;
+               out = self.run(keys, in);
+             }
+             return py::bytes(out);
+           })
+      .def("healthy", &fheq::RemoteServer::healthy, py::call_guard<py::gil_scoped_release>())
+      .def_static("key_id", [](const py::bytes& evaluation_keys) {
+        return fheq::RemoteServer::key_id(evaluation_keys);
+      });
 }

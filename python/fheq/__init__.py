@@ -10,6 +10,9 @@
     out = fheq.Server("ART").run(client.encrypt(x_test[:4]), client.evaluation_keys())
     logits = client.decrypt(out)
 
+    remote = fheq.RemoteServer("http://host:8080")      # a `fheq serve ART` elsewhere: the same run(), over HTTP
+    out = remote.run(client.encrypt(x_test[:4]), client.evaluation_keys())   # keys uploaded only when missing
+
 Every failure raises fheq.Error with one line naming the file, option or field at fault. The C++ core does the
 work (the GIL is released meanwhile); nothing here is on the path from ONNX to the encrypted result that the C++
 library does not also take.
@@ -26,9 +29,10 @@ import weakref
 import numpy as np
 
 from . import _fheq
-from ._fheq import Error
+from ._fheq import Error, RemoteServer
 
-__all__ = ["Error", "CompiledModel", "Client", "Server", "compile_onnx", "compile_torch", "load_dataset"]
+__all__ = ["Error", "CompiledModel", "Client", "Server", "RemoteServer", "compile_onnx", "compile_torch",
+           "load_dataset"]
 
 _FHE_MODES = ("disable", "simulate", "execute")
 _ROLES = ("inputs", "weights", "activations", "outputs")

@@ -3,6 +3,8 @@ trips, and its errors. Run by ctest with PYTHONPATH=build/python and FHEQ_CLI=th
 
 import json
 import os
+import re
+import signal
 import subprocess
 
 import numpy as np
@@ -145,3 +147,25 @@ def test_compile_torch_exports_and_compiles_a_module(digits):
     assert clear.shape == reference.shape
     assert np.mean(clear.argmax(1) == reference.argmax(1)) >= 0.9
     assert net.training  # the module's mode is restored after the export
+
+
+def test_remote_server_over_fheq_serve_equals_the_local_server(default_model, digits, tmp_path):
+    _, _, xt, _ = digits
+    art = tmp_path / "ART"
+    default_model.save(art)
+    client = fheq.Client(art)
+    client.keygen()
+    keys, ciphertexts = client.evaluation_keys(), client.encrypt(xt[:2])
+    serve = subprocess.Popen([CLI, "serve", str(art), "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = re.search(r"127\.0\.0\.1:(\d+)", serve.stdout.readline()).group(1)
+        remote = fheq.RemoteServer(f"http://127.0.0.1:{port}")
+        assert remote.healthy()
+        assert fheq.RemoteServer.key_id(keys) not in (None, "")
+        result = remote.run(ciphertexts, keys)  # uploads the keys on the first 404
+        assert result == fheq.Server(art).run(ciphertexts, keys)
+        with pytest.raises(fheq.Error, match="HTTP 400: ciphertext bytes: not an fheq"):
+            remote.run(b"junk", keys)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        assert serve.wait(timeout=30) == 0

@@ -23,13 +23,14 @@ void run_serve(ServeArgs& a) {
   a.options.max_body_bytes = static_cast<int64_t>(a.max_body_mb * 1024 * 1024);
   a.options.key_cache_bytes = a.key_cache_mb * 1024 * 1024;
   a.options.allow_toy_params = toy_parameters_allowed();
-  HttpServer server(a.artifact, a.options);
-  // Signals are waited for on a thread of their own (sigwait), so stopping is ordinary code, not a handler.
+  // Signals are waited for on a thread of their own (sigwait), so stopping is ordinary code, not a handler. They
+  // are blocked before any thread exists: every thread inherits the mask, so none can take the signal and die.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  HttpServer server(a.artifact, a.options);
   server.start();
   const ServerArtifactInfo info = read_server_artifact_info(a.artifact, a.options.allow_toy_params);
   std::printf("fheq serve: %s (%s, %lld PBS per sample) on http://%s:%d — POST /keys, POST /infer/{key_id}, "
