@@ -5,7 +5,7 @@ packages=(
   build-essential cmake pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libfftw3-dev libssl-dev libcpp-httplib-dev
+  libfftw3-dev libssl-dev libcpp-httplib-dev libopenmpi-dev openmpi-bin
   dataset-fashion-mnist python3-sklearn
   pybind11-dev python3-dev python3-numpy python3-pytest  # the Python package (build/python) and its tests
 )

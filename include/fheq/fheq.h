@@ -14,4 +14,5 @@
 #include "fheq/client.h"
 #include "fheq/server.h"
 #include "fheq/serve.h"
+#include "fheq/mpi.h"
 #include "fheq/compiler.h"

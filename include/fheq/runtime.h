@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,26 @@ ServerArtifactInfo read_server_artifact_info(const std::string& dir, bool allow_
 // True when FHEQ_ALLOW_TOY_PARAMS=1 is set (tests only: TOY parameter sets are NOT secure).
 bool toy_parameters_allowed();
 
+// Processes that share every TLU op's PBSs (fheq/mpi.h makes one over MPI; docs/DEPLOY.md): process r computes
+// the contiguous part [begin[r], begin[r + 1]) of an op's ciphertexts, then allgather() gives every process every
+// part. The linear ops, cheap, are computed by every process. Results are identical to one process's.
+class PbsExchange {
+ public:
+  virtual ~PbsExchange() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // words: the op's ciphertexts, words_per_item 64-bit words each; on entry this process's part is filled, on
+  // return every part is (the same bytes on every process).
+  virtual void allgather(uint64_t* words, size_t words_per_item, const std::vector<size_t>& begin) const = 0;
+};
+
 struct RuntimeOptions {
   // Accept TOY (insecure) TFHE parameter sets in artifacts: tests only. The environment variable
   // FHEQ_ALLOW_TOY_PARAMS=1 has the same effect (for the CLI tests).
   bool allow_toy_params = false;
   unsigned threads = 0;  // server threads (0: every core)
+  // Share the PBSs with cooperating processes (every one loads the same artifact, keys and input): null = alone.
+  std::shared_ptr<const PbsExchange> exchange;
 };
 
 // Sizes in bytes.

@@ -42,6 +42,33 @@ void combine_row(const LinearForm& map, int64_t row, uint32_t log2_delta, const 
   acc[size - 1] += compiler::encode_integer(map.constant[static_cast<size_t>(row)], log2_delta);
 }
 
+// Contiguous, balanced shares of n items over the exchange's processes: process r takes [begin[r], begin[r + 1]).
+std::vector<size_t> share_bounds(size_t n, const PbsExchange* exchange) {
+  const size_t parts = exchange ? static_cast<size_t>(exchange->size()) : 1;
+  std::vector<size_t> begin(parts + 1);
+  for (size_t r = 0; r <= parts; ++r) begin[r] = n * r / parts;
+  return begin;
+}
+
+// Every process's part of `out` (PBS outputs: `dimension`-dimensional) to every process.
+void exchange_parts(std::vector<LweCiphertext>& out, const std::vector<size_t>& begin, size_t dimension,
+                    const PbsExchange& exchange) {
+  const size_t words = dimension + 1;
+  std::vector<uint64_t> buffer(out.size() * words);
+  const auto rank = static_cast<size_t>(exchange.rank());
+  for (size_t e = begin[rank]; e < begin[rank + 1]; ++e) {
+    FHEQ_CHECK(out[e].data.size() == words, "PBS output of dimension ", out[e].dimension.value);
+    std::copy(out[e].data.begin(), out[e].data.end(), buffer.begin() + static_cast<std::ptrdiff_t>(e * words));
+  }
+  exchange.allgather(buffer.data(), words, begin);
+  for (size_t e = 0; e < out.size(); ++e) {
+    if (e >= begin[rank] && e < begin[rank + 1]) continue;
+    out[e] = LweCiphertext(tfhe::LweDimension(dimension));
+    std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(e * words),
+              buffer.begin() + static_cast<std::ptrdiff_t>((e + 1) * words), out[e].data.begin());
+  }
+}
+
 }  // namespace
 
 std::vector<LweCiphertext> apply_linear_map_lwe_ref(const LinearForm& map, uint32_t log2_delta,
@@ -115,7 +142,8 @@ size_t EncryptedExecutor::input_dimension() const {
 }
 
 std::vector<LweCiphertext> EncryptedExecutor::run(const std::vector<LweCiphertext>& inputs, int64_t batch,
-                                                  EvaluationReport* report, core::ThreadPool& pool) const {
+                                                  EvaluationReport* report, core::ThreadPool& pool,
+                                                  const PbsExchange* exchange) const {
   const auto start = std::chrono::steady_clock::now();
   const quant::IntegerGraph& graph = circuit_.graph;
   const int64_t in_elements = graph.elements(graph.input);
@@ -149,32 +177,40 @@ std::vector<LweCiphertext> EncryptedExecutor::run(const std::vector<LweCiphertex
       const compiler::TluEncoding& t = *plan.encoding;
       const auto& in = values[static_cast<size_t>(t.input)];
       FHEQ_CHECK(in.size() == out.size());
-      std::vector<LweCiphertext> shifted(in.size());
-      std::vector<const tfhe::LookupTable*> tables(in.size());
-      pool.parallel_for(0, in.size(), [&](size_t e) {
-        shifted[e] = in[e];
-        if (plan.input_scale != 1) tfhe::scale_lwe_assign(shifted[e], plan.input_scale);
-        tfhe::add_plaintext_lwe_assign(shifted[e], plan.input_offset);
+      // This process's share of the op's PBSs (all of them when alone).
+      const std::vector<size_t> begin = share_bounds(in.size(), exchange);
+      const size_t lo = begin[static_cast<size_t>(exchange ? exchange->rank() : 0)];
+      const size_t count = begin[static_cast<size_t>(exchange ? exchange->rank() : 0) + 1] - lo;
+      std::vector<LweCiphertext> shifted(count), part(count);
+      std::vector<const tfhe::LookupTable*> tables(count);
+      pool.parallel_for(0, count, [&](size_t j) {
+        const size_t e = lo + j;
+        shifted[j] = in[e];
+        if (plan.input_scale != 1) tfhe::scale_lwe_assign(shifted[j], plan.input_scale);
+        tfhe::add_plaintext_lwe_assign(shifted[j], plan.input_offset);
         const size_t element = e % static_cast<size_t>(out_elements);
         const size_t table = t.element_table.empty() ? 0 : static_cast<size_t>(t.element_table[element]);
-        tables[e] = &plan.tables[table];
+        tables[j] = &plan.tables[table];
       });
+      const size_t expected_dimension =
+          t.keyswitch ? circuit_.params.big_lwe_dimension() : circuit_.params.lwe_dimension.value;
+      FHEQ_REQUIRE(in[0].dimension.value == expected_dimension, "TLU '", timing.name, "': expects its input under the ",
+                   t.keyswitch ? "big" : "small", " key");
       if (t.keyswitch) {
-        FHEQ_REQUIRE(shifted[0].dimension.value == circuit_.params.big_lwe_dimension(), "TLU '", timing.name,
-                     "': expects its input under the big key");
         if (!plan.exact_steps.empty()) {
-          const int64_t reads = run_exact_rounding(plan.exact_steps, keys_.keys, shifted, pool);
+          const int64_t reads = count > 0 ? run_exact_rounding(plan.exact_steps, keys_.keys, shifted, pool) : 0;
           timing.pbs += reads * static_cast<int64_t>(in.size());
           timing.keyswitches += reads * static_cast<int64_t>(in.size());
         }
-        tfhe::keyswitch_bootstrap_lwe_batch(keys_.keys.compact_keyswitch_key, keys_.keys.bootstrap_key, tables,
-                                            shifted, out, pool);
+        if (count > 0)
+          tfhe::keyswitch_bootstrap_lwe_batch(keys_.keys.compact_keyswitch_key, keys_.keys.bootstrap_key, tables,
+                                              shifted, part, pool);
         timing.keyswitches += static_cast<int64_t>(in.size());
-      } else {
-        FHEQ_REQUIRE(shifted[0].dimension.value == circuit_.params.lwe_dimension.value, "TLU '", timing.name,
-                     "': expects its input under the small key");
-        tfhe::bootstrap_lwe_batch(keys_.keys.bootstrap_key, tables, shifted, out, pool);
+      } else if (count > 0) {
+        tfhe::bootstrap_lwe_batch(keys_.keys.bootstrap_key, tables, shifted, part, pool);
       }
+      std::move(part.begin(), part.end(), out.begin() + static_cast<std::ptrdiff_t>(lo));
+      if (exchange && exchange->size() > 1) exchange_parts(out, begin, circuit_.params.big_lwe_dimension(), *exchange);
       timing.pbs += static_cast<int64_t>(in.size());
     } else {
       const LinearForm& map = maps_[i];

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "compiler/fhe_circuit.h"
+#include "fheq/runtime.h"
 #include "core/thread_pool.h"
 #include "quant/linear_form.h"
 #include "runtime/exact_rounding.h"
@@ -53,9 +54,12 @@ class EncryptedExecutor {
 
   // inputs: batch × input elements, under the key the circuit's input encoding names (sample-major).
   // Returns batch × output elements. Throws fheq::Error on a dimension/count mismatch.
+  // exchange (optional): this process computes its share of every TLU op's PBSs and the others' arrive through
+  // it (fheq::PbsExchange); the result is the same on every process and equal to a lone run's.
   std::vector<tfhe::LweCiphertext> run(const std::vector<tfhe::LweCiphertext>& inputs, int64_t batch,
                                        EvaluationReport* report = nullptr,
-                                       core::ThreadPool& pool = core::default_thread_pool()) const;
+                                       core::ThreadPool& pool = core::default_thread_pool(),
+                                       const PbsExchange* exchange = nullptr) const;
 
   size_t input_dimension() const;  // LWE dimension the inputs must have (n or k·N)
 

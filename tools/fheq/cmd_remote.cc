@@ -2,12 +2,11 @@
 // uploaded only when the server does not hold them yet (docs/DEPLOY.md).
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 
 #include "command.h"
+#include "file_bytes.h"
 #include "fheq/fheq.h"
 
 namespace fheq::cli {
@@ -16,26 +15,6 @@ namespace {
 struct RemoteArgs {
   std::string url, input, eval_keys, output;
 };
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file");
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Temp file then rename: no partial OUT.ct.
-void write_bytes(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-      throw Error(path + ": cannot write");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot write");
-  }
-}
 
 void run_remote(const RemoteArgs& a) {
   const std::string keys = read_bytes(a.eval_keys);

@@ -30,6 +30,7 @@ struct Server::Impl {
   std::unique_ptr<core::ThreadPool> own_pool;
   std::unique_ptr<runtime::EncryptedExecutor> executor;
   double key_load_seconds = 0;
+  std::shared_ptr<const PbsExchange> exchange;  // null: alone
 
   core::ThreadPool& pool() const { return own_pool ? *own_pool : core::default_thread_pool(); }
   runtime::EncryptedOutput evaluate(const runtime::EncryptedInput& input, const std::string& source,
@@ -39,6 +40,7 @@ struct Server::Impl {
     const bool allow_toy = options.allow_toy_params || runtime::toy_parameters_allowed_by_environment();
     circuit = runtime::load_server_artifact(artifact_dir, allow_toy, &fingerprint);
     if (options.threads > 0) own_pool = std::make_unique<core::ThreadPool>(options.threads);
+    exchange = options.exchange;
   }
   void use_keys(const runtime::SeededEvaluationKeys& seeded, std::chrono::steady_clock::time_point start) {
     keys = runtime::expand_evaluation_keys(seeded, pool());
@@ -89,7 +91,7 @@ runtime::EncryptedOutput Server::Impl::evaluate(const runtime::EncryptedInput& i
   out.key_pair_id = keys.key_pair_id;
   out.batch = input.batch;
   out.sample_shape = circuit.graph.value(circuit.graph.output).shape;
-  out.ciphertexts = executor->run(cts, input.batch, &eval, pool());
+  out.ciphertexts = executor->run(cts, input.batch, &eval, pool(), exchange.get());
   out.transport_bits = circuit.output.transport_bits;
   r.samples = input.batch;
   r.threads = static_cast<unsigned>(eval.threads);
