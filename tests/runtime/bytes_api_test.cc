@@ -13,12 +13,8 @@
 namespace fheq {
 namespace {
 
-using testing::bytes_of;
-using testing::client_with_keys;
-using testing::expect_error;
-using testing::Fixture;
-using testing::make_fixture;
 namespace fs = std::filesystem;
+using namespace testing;  // api_fixture.h: Fixture, make_fixture, client_with_keys, bytes_of, expect_error
 
 TEST(BytesApi, BytesAreTheFilesAndTheServerComputesTheSameOnBoth) {
   Fixture f = make_fixture("bytes");
