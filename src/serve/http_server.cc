@@ -88,7 +88,8 @@ struct HttpServer::Impl {
     if (!server) return refuse(res, 404, "unknown key id " + id + " (POST the evaluation keys to /keys first)");
     if (!admission.try_enter()) {
       rejected_busy++;
-      // Retry when the admitted requests should be done: a rough figure from the modelled PBS cost.
+      // Retry when the admitted requests should be done: the last measured time per sample × the admitted requests
+      // (a lower bound when they carry several samples each), at least 1 s.
       const double wait_s = std::max(1.0, std::ceil(static_cast<double>(admission.admitted()) * 0.001 *
                                                     std::max(estimated_ms_per_sample.load(), 1.0)));
       res.set_header("Retry-After", std::to_string(static_cast<int64_t>(wait_s)));
