@@ -46,6 +46,8 @@ fheq::CompileOptions compile_options(const py::dict& d) {
       o.ptq.n_bits.outputs = value.cast<int>();
     } else if (key == "per_channel") {
       o.ptq.per_channel = value.cast<bool>();
+    } else if (key == "layer_weight_bits") {
+      o.ptq.layer_weight_bits = value.cast<std::map<std::string, int>>();
     } else if (key == "calibration") {
       o.ptq.calibration.method = fheq::parse_calibration_method(value.cast<std::string>());
     } else if (key == "calib_size") {

@@ -112,6 +112,7 @@ struct CompileTluReport {
 struct CompileAllocationRow {
   int weight_bits = 0;
   bool per_channel = true;
+  std::string layer_bits;      // layers whose weight bits differ from weight_bits: "node=bits, …" (empty: none)
   bool accepted = false;       // within the tolerance on the screening samples, and compilable
   bool chosen = false;
   double score = 0;            // calibration accuracy (labels) or agreement with the baseline, rounded circuit

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ struct PtqOptions {
   int64_t calib_size = 1000;   // the first calib_size samples of the calibration data are used (0: all)
   int rounding_bits = 0;       // 0: exact accumulators (tables up to 2^max_table_bits); r: keep r MSBs
   int max_table_bits = 14;
+  // Per-layer weight bits, by ONNX node name (the Gemm/MatMul/Conv that reads the weights), overriding
+  // n_bits.weights for that layer's calibrated weights. Bit allocation writes it to lower the bits of the layer
+  // whose weight norm sets the parameter set (docs/COMPILER.md §2.4); a name matching no such layer is an error.
+  std::map<std::string, int> layer_weight_bits;
 };
 
 // One row per op of the integer graph.
@@ -75,8 +80,12 @@ struct QuantGridReport {
   std::string detail;
 };
 
+// "node=bits, node=bits" for PtqOptions::layer_weight_bits (empty for none).
+std::string format_layer_weight_bits(const std::map<std::string, int>& layer_weight_bits);
+
 struct QuantReport {
   NBits n_bits;
+  std::map<std::string, int> layer_weight_bits;  // PtqOptions::layer_weight_bits
   std::vector<QuantGridReport> grids;
   std::string calibration;
   bool per_channel = false;

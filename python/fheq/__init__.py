@@ -57,6 +57,7 @@ def _n_bits_options(n_bits):
 # Keyword argument → (C++ CompileOptions key, conversion); None keeps the library's default, as in the CLI.
 _OPTION_KEYS = {
     "per_channel": ("per_channel", bool),
+    "layer_weight_bits": ("layer_weight_bits", lambda d: {str(k): int(v) for k, v in dict(d).items()}),
     "calibration": ("calibration", str),
     "rounding": ("rounding", str),
     "rounding_mode": ("rounding_mode", str),
@@ -76,7 +77,7 @@ def _options(n_bits, **kwargs):
             key, convert = _OPTION_KEYS[name]
             o[key] = convert(value)
     # As in the CLI: bits or a weight scale given by the user keep their meaning (no automatic bit allocation).
-    if n_bits is not None or kwargs.get("per_channel") is not None:
+    if n_bits is not None or kwargs.get("per_channel") is not None or kwargs.get("layer_weight_bits") is not None:
         o["allocate_bits"] = False
     o["allow_toy_parameters"] = o.get("parameter_set", "").startswith("TOY")
     return o
@@ -93,12 +94,13 @@ def _as_float_array(x, what):
 
 
 def compile_onnx(path, calibration_x, n_bits=None, rounding=None, p_error=None, *, calibration_y=None,
-                 per_channel=None, calibration=None, rounding_mode=None, rounding_tolerance=None,
-                 global_p_error=None, threads=None, params=None):
+                 per_channel=None, layer_weight_bits=None, calibration=None, rounding_mode=None,
+                 rounding_tolerance=None, global_p_error=None, threads=None, params=None):
     """Quantizes (post-training, on calibration_x) and compiles an ONNX model; returns a CompiledModel.
 
     n_bits: int or {"inputs", "weights", "activations", "outputs": bits}; given (like per_channel), it is used
-    as is, otherwise fheq allocates the weight bits. rounding: "auto" | "none" | kept bits (int); the default
+    as is, otherwise fheq allocates the weight bits. layer_weight_bits: {ONNX node name: bits} for single
+    layers (also fixes the bits). rounding: "auto" | "none" | kept bits (int); the default
     is auto where an accumulator is wider than a PBS takes. calibration_y (labels) lets auto rounding bound the
     accuracy drop and the report predict accuracy. calibration: "minmax" | "percentile" | "mse".
     rounding_mode: "approximate" | "exact". p_error: per PBS (default 2^-40); global_p_error: per sample.
@@ -108,7 +110,8 @@ def compile_onnx(path, calibration_x, n_bits=None, rounding=None, p_error=None, 
     labels = [] if calibration_y is None else [int(v) for v in np.asarray(calibration_y).reshape(-1)]
     if labels and len(labels) != x.shape[0]:
         raise Error(f"calibration_y: {len(labels)} labels for {x.shape[0]} calibration samples")
-    options = _options(n_bits, per_channel=per_channel, calibration=calibration, rounding=rounding,
+    options = _options(n_bits, per_channel=per_channel, layer_weight_bits=layer_weight_bits,
+                       calibration=calibration, rounding=rounding,
                        rounding_mode=rounding_mode, rounding_tolerance=rounding_tolerance, p_error=p_error,
                        global_p_error=global_p_error, threads=threads, params=params)
     core = _fheq.compile_onnx(os.fspath(path), x, labels, options)

@@ -86,7 +86,8 @@ std::string describe_folded_tables(const compiler::FheCircuit& c, const quant::I
 std::string describe_quantization(const PtqOptions& o) {
   return std::to_string(o.n_bits.inputs) + "/" + std::to_string(o.n_bits.weights) + "/" +
          std::to_string(o.n_bits.activations) + " bits (inputs/weights/activations), " +
-         (o.per_channel ? "per-channel" : "per-tensor") + " weights";
+         (o.per_channel ? "per-channel" : "per-tensor") + " weights" +
+         (o.layer_weight_bits.empty() ? "" : " (by layer: " + format_layer_weight_bits(o.layer_weight_bits) + ")");
 }
 
 std::string fmt_p(double p) {
@@ -221,7 +222,9 @@ CompiledModel compile(const FloatModel& model, const FloatTensor& calibration, c
     std::vector<std::string> notes;
     if (!note.empty()) notes.push_back(note);
     notes.push_back("bit allocation: " + std::to_string(c.ptq.n_bits.weights) + "-bit " +
-                    (c.ptq.per_channel ? "per-channel" : "per-tensor") + " weights, the lowest estimated latency of " +
+                    (c.ptq.per_channel ? "per-channel" : "per-tensor") + " weights" +
+                    (c.row.layer_bits.empty() ? "" : " (by layer: " + c.row.layer_bits + ")") +
+                    ", the lowest estimated latency of " +
                     std::to_string(allocation.tried.size()) + " candidates within the tolerance (" +
                     "--n-bits-weights / --per-channel / --per-tensor fix them)");
     CompiledModel compiled =
@@ -307,9 +310,10 @@ std::string CompileReport::to_text() const {
       if (a.accepted)
         o << std::setw(4) << a.max_precision << std::setw(8) << a.pbs_count << std::setprecision(2) << std::setw(9)
           << a.log2_norm2 << std::setprecision(1) << std::setw(12) << a.estimated_latency_ms << "  " << a.params_name
+          << (a.layer_bits.empty() ? "" : "; by layer " + a.layer_bits)
           << (a.why.empty() ? "" : "; passed over: " + a.why);
       else
-        o << "  rejected: " << a.why;
+        o << "  rejected: " << a.why << (a.layer_bits.empty() ? "" : " (by layer " + a.layer_bits + ")");
       o << std::defaultfloat << "\n";
     }
   }
@@ -360,7 +364,8 @@ std::string CompileReport::to_json() const {
   if (!allocation.empty()) {
     nlohmann::json rows = nlohmann::json::array();
     for (const CompileAllocationRow& a : allocation)
-      rows.push_back({{"weight_bits", a.weight_bits}, {"per_channel", a.per_channel}, {"accepted", a.accepted},
+      rows.push_back({{"weight_bits", a.weight_bits}, {"per_channel", a.per_channel}, {"layer_bits", a.layer_bits},
+                      {"accepted", a.accepted},
                       {"chosen", a.chosen}, {"score", a.score}, {"max_precision", a.max_precision},
                       {"pbs_count", a.pbs_count}, {"log2_norm2", a.log2_norm2}, {"params", a.params_name},
                       {"estimated_latency_ms", a.estimated_latency_ms}, {"why", a.why}});

@@ -98,6 +98,8 @@ Lowering::Lowering(const graph::Graph& graph, const FloatTensor& calibration, co
                ": expected 0 (exact) or 1..30");
   FHEQ_REQUIRE(options.max_table_bits >= 2 && options.max_table_bits <= 24, "max_table_bits = ", options.max_table_bits,
                ": expected 2..24");
+  for (const auto& [layer, bits] : options.layer_weight_bits)
+    FHEQ_REQUIRE(bits >= 2 && bits <= 16, "layer_weight_bits '", layer, "' = ", bits, ": expected 2..16");
 }
 
 [[noreturn]] void Lowering::unsupported(const graph::Node& node, const std::string& why) const {
@@ -409,6 +411,9 @@ QuantizedNetwork Lowering::run() {
   for (int64_t i = 0; i < server_nodes; ++i) lower_node(graph_.nodes[static_cast<size_t>(i)]);
   for (size_t i = static_cast<size_t>(server_nodes); i < graph_.nodes.size(); ++i) net_.client_tail.push_back(graph_.nodes[i]);
 
+  for (const auto& entry : options_.layer_weight_bits)
+    FHEQ_REQUIRE(layer_bits_used_.count(entry.first), graph_.source, ": layer_weight_bits names '", entry.first,
+                 "', which is not a node with calibrated weights (Gemm, MatMul or Conv)");
   const std::vector<std::string> outputs = graph_.server_outputs();
   FHEQ_REQUIRE(outputs.size() == 1, graph_.source, ": the model has ", outputs.size(),
                " outputs; post-training quantization supports exactly one");

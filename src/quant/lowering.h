@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,10 @@ class Lowering {
   // takes the largest of the grid's scales on which it is integral. True when the model's grid was used.
   bool quantize_weights(const graph::Node& node, const std::string& weight, double factor, const std::vector<double>& w,
                         int64_t rows, int64_t cols, std::vector<int64_t>& q, std::vector<double>& scales);
+  // n_bits.weights, or the layer's entry in options.layer_weight_bits.
+  int weight_bits(const graph::Node& node);
+  // Records a linear op with calibrated weights (QuantizedNetwork::calibrated_layers).
+  void note_calibrated_layer(const graph::Node& node, ValueId output, bool model_weights);
   bool weights_on_model_grid(const std::vector<double>& grid, const std::vector<double>& w, int64_t rows, int64_t cols,
                              std::vector<int64_t>& q, std::vector<double>& scales) const;
   QValue dense(const graph::Node& node, const QValue& x, const std::string& weight, double factor,
@@ -114,6 +119,7 @@ class Lowering {
   std::vector<IntTensor> calib_;   // per ValueId: its integers on the calibration batch
   std::vector<IntRange> worst_;    // per ValueId: worst-case range
   std::map<std::string, int> name_uses_;
+  std::set<std::string> layer_bits_used_;  // the options.layer_weight_bits entries a node matched
 };
 
 }  // namespace fheq::quant

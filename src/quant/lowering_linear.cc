@@ -66,6 +66,17 @@ bool Lowering::weights_on_model_grid(const std::vector<double>& grid, const std:
   return true;
 }
 
+int Lowering::weight_bits(const graph::Node& node) {
+  const auto it = options_.layer_weight_bits.find(node.name);
+  if (it == options_.layer_weight_bits.end()) return options_.n_bits.weights;
+  layer_bits_used_.insert(node.name);
+  return it->second;
+}
+
+void Lowering::note_calibrated_layer(const graph::Node& node, ValueId output, bool model_weights) {
+  if (!model_weights) net_.calibrated_layers.push_back({output, node.name, weight_bits(node)});
+}
+
 bool Lowering::quantize_weights(const graph::Node& node, const std::string& weight, double factor,
                                 const std::vector<double>& w, int64_t rows, int64_t cols, std::vector<int64_t>& q,
                                 std::vector<double>& scales) {
@@ -83,13 +94,14 @@ bool Lowering::quantize_weights(const graph::Node& node, const std::string& weig
     }
   }
   const QuantOptions symmetric{.is_signed = true, .is_symmetric = true, .is_narrow = true};
+  const int bits = weight_bits(node);
   CalibrationOptions weight_calibration;
   weight_calibration.method =
       options_.calibration.method == CalibrationMethod::kMse ? CalibrationMethod::kMse : CalibrationMethod::kMinMax;
   auto params_of = [&](const double* begin, size_t count) {
     Calibrator calibrator(weight_calibration);
     calibrator.observe(begin, count);
-    return calibrator.params(options_.n_bits.weights, symmetric);
+    return calibrator.params(bits, symmetric);
   };
   q.resize(w.size());
   scales.assign(static_cast<size_t>(rows), 0.0);
@@ -105,7 +117,7 @@ bool Lowering::quantize_weights(const graph::Node& node, const std::string& weig
   net_.grids.push_back({"weights", node.name, false,
                         grid != graph_.grid_scales.end()
                             ? "re-quantized: no single grid scale per output row (per-input-channel scales?)"
-                            : "calibrated, " + std::to_string(options_.n_bits.weights) + "-bit " +
+                            : "calibrated, " + std::to_string(bits) + "-bit " +
                                   (options_.per_channel ? "per-channel" : "per-tensor")});
   return false;
 }
@@ -137,6 +149,7 @@ QValue Lowering::dense(const graph::Node& node, const QValue& x_in, const std::s
   QValue y;
   y.id = op.output = net_.graph.add_value(fresh_name(out_name), Shape{out_features});
   append(std::move(op));
+  note_calibrated_layer(node, y.id, model_weights);
   output_groups(sw, offsets, s, 1, y);
   return y;
 }
@@ -233,6 +246,7 @@ void Lowering::lower_conv(const graph::Node& node) {
   QValue y;
   y.id = op.output = net_.graph.add_value(fresh_name(node.outputs[0]), out_shape);
   append(std::move(op));
+  note_calibrated_layer(node, y.id, model_weights);
   output_groups(sw, offsets, s, out_shape[1] * out_shape[2], y);
   qvalues_[node.outputs[0]] = std::move(y);
 }

@@ -24,6 +24,14 @@ struct QuantizedNetwork {
   std::vector<IntRange> observed;        // per value: range seen on the calibration set
   int64_t calibration_samples = 0;
   std::vector<QuantGridReport> grids;  // where each grid came from (the public report type)
+  // Linear ops whose weights PTQ calibrated (not a model's own grid): the value each writes, the ONNX node and
+  // the weight bits it used. Bit allocation lowers the bits of the layers behind the noisiest table.
+  struct CalibratedLayer {
+    ValueId output = -1;
+    std::string node;
+    int weight_bits = 0;
+  };
+  std::vector<CalibratedLayer> calibrated_layers;
 };
 
 // Calibrates on the first options.calib_size samples of `calibration` (0: all of them), with the public options

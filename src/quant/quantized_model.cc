@@ -38,6 +38,7 @@ QuantReport QuantizedModel::report() const {
   const quant::BitWidthReport bits = quant::analyse_bit_widths(network_->graph, network_->input_range, network_->observed);
   QuantReport r;
   r.n_bits = options_.n_bits;
+  r.layer_weight_bits = options_.layer_weight_bits;
   r.calibration = to_string(options_.calibration.method);
   r.per_channel = options_.per_channel;
   r.calibration_samples = network_->calibration_samples;

@@ -26,12 +26,20 @@ std::string pad_right(std::string s, size_t width) {
 
 }  // namespace
 
+std::string format_layer_weight_bits(const std::map<std::string, int>& layer_weight_bits) {
+  std::string out;
+  for (const auto& [layer, bits] : layer_weight_bits)
+    out += (out.empty() ? "" : ", ") + layer + "=" + std::to_string(bits);
+  return out;
+}
+
 std::string QuantReport::to_text() const {
   std::ostringstream out;
   out << "n_bits: inputs " << n_bits.inputs << ", weights " << n_bits.weights << ", activations " << n_bits.activations
       << ", outputs " << (n_bits.outputs == 0 ? std::string("exact") : std::to_string(n_bits.outputs)) << "; calibration "
       << calibration << " on " << calibration_samples << " samples; " << (per_channel ? "per-channel" : "per-tensor")
       << " weights\n";
+  if (!layer_weight_bits.empty()) out << "weight bits by layer: " << format_layer_weight_bits(layer_weight_bits) << "\n";
   size_t from_model = 0;
   for (const QuantGridReport& g : grids) from_model += g.from_model ? 1 : 0;
   if (from_model > 0) {
@@ -71,6 +79,7 @@ std::string QuantReport::to_json() const {
                  {"outputs", n_bits.outputs}};
   j["calibration"] = calibration;
   j["per_channel"] = per_channel;
+  j["layer_weight_bits"] = layer_weight_bits;
   j["calibration_samples"] = calibration_samples;
   j["pbs_count"] = pbs_count;
   j["max_bit_width"] = max_bit_width;

@@ -117,6 +117,7 @@ def test_bad_arguments_raise_one_line_fheq_errors(digits, default_model, tmp_pat
         (lambda: fheq.compile_onnx(DIGITS, x, calibration="median"), "median"),
         (lambda: fheq.compile_onnx(DIGITS, x, calibration_y=y[:3]), "calibration_y: 3 labels"),
         (lambda: fheq.compile_onnx(DIGITS, x[:0]), "calibration_x"),
+        (lambda: fheq.compile_onnx(DIGITS, x, layer_weight_bits={"/1/Relu": 3}), "'/1/Relu', which is not a node"),
         (lambda: default_model.forward(xt[:2, :10]), "does not match the model input"),
         (lambda: default_model.forward(xt[:2], fhe="gpu"), "fhe='gpu'"),
         (lambda: fheq.Client(tmp_path / "nowhere"), "nowhere"),
@@ -126,6 +127,14 @@ def test_bad_arguments_raise_one_line_fheq_errors(digits, default_model, tmp_pat
             call()
         message = str(caught.value)
         assert fragment in message and "\n" not in message, message
+
+
+def test_layer_weight_bits_set_one_layer_and_fix_the_bits(digits):
+    x, y, _, _ = digits
+    model = fheq.compile_onnx(DIGITS, x, calibration_y=y, layer_weight_bits={"/2/Gemm": 3})
+    report = model.report()
+    assert "by layer: /2/Gemm=3" in report["quantization"], report["quantization"]
+    assert "allocation" not in report  # given bits keep their meaning, as on the CLI
 
 
 def test_compile_torch_exports_and_compiles_a_module(digits):

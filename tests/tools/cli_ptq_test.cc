@@ -97,6 +97,26 @@ TEST(CliPtq, BadArguments) {
 }
 
 // An error probability that is not one is refused, never silently replaced by the default.
+// --layer-weight-bits NODE=BITS sets one layer's weight bits, says so, and fixes the bits (no allocation table);
+// a malformed spec or a node without weights is one line naming it.
+TEST(CliPtq, LayerWeightBitsSetOneLayer) {
+  const std::string eval = "eval " + kModels + "digits_mlp.onnx --dataset digits --mode clear ";
+  const Result r = run_cli(eval + "--layer-weight-bits /2/Gemm=3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_NE(j["compile"]["quantization"].get<std::string>().find("by layer: /2/Gemm=3"), std::string::npos)
+      << j["compile"]["quantization"];
+  EXPECT_FALSE(j["compile"].contains("allocation"));
+  // Three bits on the output layer cost the unrounded quantized model accuracy the 8-bit one does not lose.
+  const nlohmann::json eight = nlohmann::json::parse(run_cli(eval + "--n-bits 8 --json").out);
+  EXPECT_NE(j["quantized_accuracy"].get<double>(), eight["quantized_accuracy"].get<double>());
+  expect_one_line_error(run_cli(eval + "--layer-weight-bits /2/Gemm"), "'/2/Gemm': expected NODE=BITS");
+  expect_one_line_error(run_cli(eval + "--layer-weight-bits /2/Gemm=x3"), "'/2/Gemm=x3': expected NODE=BITS");
+  expect_one_line_error(run_cli(eval + "--layer-weight-bits /2/Gemm=3 --layer-weight-bits /2/Gemm=4"), "given twice");
+  expect_one_line_error(run_cli(eval + "--layer-weight-bits /1/Relu=3"), "'/1/Relu', which is not a node with");
+  expect_one_line_error(run_cli(eval + "--layer-weight-bits /2/Gemm=1"), "'/2/Gemm' = 1: expected 2..16");
+}
+
 TEST(CliPtq, PErrorMustBeAProbability) {
   const std::string out = ::testing::TempDir() + "fheq_p_error_never_written";
   for (const char* bad : {"0", "-1", "nan", "1", "inf", "1e-3x"}) {

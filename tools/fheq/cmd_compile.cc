@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "quantization_options.h"
@@ -22,6 +23,7 @@ struct CompileArgs {
   int64_t calib_size = 1000;
   double p_error = 0, global_p_error = 0;
   bool per_channel = true, big_key_inputs = false, json = false;
+  std::vector<std::string> layer_weight_bits;  // --layer-weight-bits NODE=BITS
   bool bits_fixed = false;  // --n-bits* or a weight scale flag given: no automatic bit allocation
 };
 
@@ -34,6 +36,7 @@ void run_compile(const CompileArgs& a) {
   if (a.bits_weights) o.ptq.n_bits.weights = a.bits_weights;
   if (a.bits_activations) o.ptq.n_bits.activations = a.bits_activations;
   o.ptq.per_channel = a.per_channel;
+  o.ptq.layer_weight_bits = parse_layer_weight_bits(a.layer_weight_bits);
   o.allocate_bits = !a.bits_fixed;
   o.ptq.calib_size = a.calib_size;
   if (a.p_error > 0) o.p_error = a.p_error;
@@ -69,6 +72,7 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--n-bits-weights", args->bits_weights, "override: weight bits")->check(CLI::Range(2, 16));
   sub->add_option("--n-bits-activations", args->bits_activations, "override: activation bits")->check(CLI::Range(1, 16));
   add_weight_scale_option(sub, args->per_channel);
+  add_layer_weight_bits_option(sub, args->layer_weight_bits);
   sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)");
   add_rounding_options(sub, args->rounding);
   sub->add_option("--p-error", args->p_error, "error probability per PBS (default 2^-40)")

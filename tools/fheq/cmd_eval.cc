@@ -33,6 +33,7 @@ struct EvalArgs {
   int bits_inputs = 0, bits_weights = 0, bits_activations = 0, bits_outputs = 0;
   std::string calibration = "minmax";
   bool per_channel = true;
+  std::vector<std::string> layer_weight_bits;  // --layer-weight-bits NODE=BITS
   bool bits_fixed = false;  // --n-bits* or a weight scale flag given: no automatic bit allocation
   int64_t calib_size = 1000;
   int rounding_bits = 0;
@@ -123,6 +124,7 @@ void run_eval(const EvalArgs& a) {
   options.n_bits.outputs = a.bits_outputs;
   options.calibration.method = parse_calibration_method(a.calibration);
   options.per_channel = a.per_channel;
+  options.layer_weight_bits = parse_layer_weight_bits(a.layer_weight_bits);
   options.calib_size = a.calib_size;
   options.rounding_bits = a.rounding_bits;
 
@@ -203,11 +205,14 @@ void run_eval(const EvalArgs& a) {
   std::printf("quantization:       n_bits %d/%d/%d (inputs/weights/activations), %s calibration, %s weights\n",
               options.n_bits.inputs, options.n_bits.weights, options.n_bits.activations, a.calibration.c_str(),
               a.per_channel ? "per-channel" : "per-tensor");
+  if (!options.layer_weight_bits.empty())
+    std::printf("weight bits:        by layer %s\n", format_layer_weight_bits(options.layer_weight_bits).c_str());
   // The line above is the quantized baseline; with bit allocation the FHE circuit may use other weights.
   for (const CompileAllocationRow& row : fhe.report.allocation)
     if (row.chosen)
-      std::printf("FHE weights:        %d-bit %s (bit allocation; the quantized baseline above is the reference)\n",
-                  row.weight_bits, row.per_channel ? "per-channel" : "per-tensor");
+      std::printf("FHE weights:        %d-bit %s%s (bit allocation; the quantized baseline above is the reference)\n",
+                  row.weight_bits, row.per_channel ? "per-channel" : "per-tensor",
+                  row.layer_bits.empty() ? "" : (", by layer " + row.layer_bits).c_str());
   size_t from_model = 0;
   for (const QuantGridReport& g : report.grids) from_model += g.from_model ? 1 : 0;
   if (from_model > 0) {
@@ -272,6 +277,7 @@ const CommandRegistration registration([](CLI::App& app) {
   sub->add_option("--calibration", args->calibration, "minmax | percentile | mse")
       ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
   add_weight_scale_option(sub, args->per_channel);
+  add_layer_weight_bits_option(sub, args->layer_weight_bits);
   sub->add_option("--calib-size", args->calib_size, "calibration samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   sub->add_option("--rounding-bits", args->rounding_bits, "keep R MSBs of each TLU input (0: exact)")->check(CLI::Range(0, 30));
   sub->add_option("--limit", args->limit, "evaluate only the first N test samples (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
