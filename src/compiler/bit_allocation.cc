@@ -21,6 +21,21 @@ double noise_demand(const TluEncoding& t) { return t.log2_norm2 + static_cast<do
 }  // namespace
 
 bool norm_binds(const FheCircuit& circuit) {
+  // Noise must bind at all: when the worst table fails far less often than the target, the set was sized by the
+  // precision (message space), and a smaller norm changes nothing.
+  double worst = 0;
+  for (const TluEncoding& t : circuit.tlus) worst = std::max(worst, t.p_error);
+  if (worst < circuit.target_p_error / kBindingFactor) return false;
+  // And through the weights: when tables whose weight norms differ by more than 2 bits fail about equally often,
+  // keyswitch and modulus-switch noise dominate theirs.
+  double lo = 1e300, hi = -1e300;
+  for (const TluEncoding& t : circuit.tlus) {
+    if (t.p_error < worst / kBindingFactor) continue;
+    lo = std::min(lo, t.log2_norm2);
+    hi = std::max(hi, t.log2_norm2);
+  }
+  if (hi - lo > 2.0) return false;
+  // Then the selection itself: would a norm one bit smaller select a cheaper set at this precision?
   tfhe::SelectionRequest request;
   request.precision = circuit.max_precision;
   request.target_p_error = circuit.target_p_error;

@@ -39,9 +39,14 @@ struct AllocationCandidate {
   std::vector<std::string> noisiest_layers;
 };
 
-// Whether a weight norm one bit smaller would select a cheaper parameter set at the circuit's precision. When it
-// would not, the set is bound by the precision (keyswitch and modulus-switch noise dominate) and no weight bits
-// can lower the latency.
+// Tables "bind" the parameter set when their failure probability is within this factor of the worst one's.
+inline constexpr double kBindingFactor = 16.0;
+
+// Whether the weight norm binds the circuit's parameter set, so that fewer weight bits could lower the latency:
+// (1) the worst table fails within kBindingFactor of the target (else the set was sized by precision, not noise);
+// (2) the binding tables' weight norms lie within 2 bits of each other (else keyswitch and modulus-switch noise,
+// which every table shares, dominate: a max-chain table of norm 2^1 failing as often as a convolution's of
+// norm 2^8); (3) a norm one bit smaller would select a cheaper set at the circuit's precision.
 bool norm_binds(const FheCircuit& circuit);
 
 struct BitAllocation {
